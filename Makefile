@@ -1,0 +1,116 @@
+# SPDX-License-Identifier: ISC
+#
+# edgekit: one plain GNU Makefile.  Every cmd/<tool>/ directory is a tool,
+# every lib/*.c goes into libedge.a, every tests/unit/check_<mod>.c is a
+# Check suite named make_<mod>_suite(), every tests/net/t-*.sh is a namespace
+# test and every tests/fuzz/fuzz_<name>.c a libFuzzer target, so adding one
+# never means editing this file.
+
+VERSION	?= 0.1.0
+PREFIX	?= /usr/local
+SBINDIR	?= $(PREFIX)/sbin
+MANDIR	?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+DESTDIR	?=
+
+PKG_CONFIG ?= pkg-config
+PKGS	:= libmnl libnftnl libcares libbsd-overlay
+
+CC	?= cc
+CFLAGS	?= -O2 -g
+CFLAGS	+= -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wpointer-arith -Wcast-qual \
+	   -Wno-unused-parameter -MMD -MP
+CPPFLAGS += -Ilib -DEDGEKIT_VERSION='"$(VERSION)"' \
+	    $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+LDLIBS	+= $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+ifeq ($(SANITIZE),1)
+CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer \
+	   -fno-sanitize-recover=undefined
+LDFLAGS	+= -fsanitize=address,undefined
+endif
+
+TOOLS	:= $(notdir $(patsubst %/,%,$(wildcard cmd/*/)))
+BINS	:= $(addprefix bin/,$(TOOLS))
+LIB_SRC	:= $(wildcard lib/*.c)
+LIB_OBJ	:= $(LIB_SRC:.c=.o)
+UNIT_SRC := $(wildcard tests/unit/check_*.c)
+UNIT_MODS := $(patsubst tests/unit/check_%.c,%,$(UNIT_SRC))
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,tests/fuzz/bin/%,$(FUZZ_SRC))
+MANS	:= $(wildcard man/*.[1-9])
+
+all: $(BINS)
+
+lib/libedge.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+# A tool is every .c file in its folder, linked with libedge.a.
+define tool_rule
+cmd/$(1)/%.o: CPPFLAGS += -Icmd/$(1)
+bin/$(1): $(patsubst %.c,%.o,$(wildcard cmd/$(1)/*.c)) lib/libedge.a
+	@mkdir -p bin
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
+
+# Tool modules (everything but main.o) are unit-tested too.
+TOOL_OBJ := $(filter-out %/main.o,$(patsubst %.c,%.o,$(wildcard cmd/*/*.c)))
+
+tests/unit/suites.h: $(UNIT_SRC) Makefile
+	@mkdir -p $(@D)
+	@{ for m in $(UNIT_MODS); do echo "SUITE($$m)"; done; } > $@.tmp && \
+	  { cmp -s $@.tmp $@ || mv $@.tmp $@; }; rm -f $@.tmp
+
+tests/unit/check-all.o: tests/unit/suites.h
+tests/unit/%.o: CPPFLAGS += $(shell $(PKG_CONFIG) --cflags check 2>/dev/null) \
+	$(addprefix -I,$(wildcard cmd/*)) -Itests/unit
+tests/unit/check-all: tests/unit/check-all.o $(UNIT_SRC:.c=.o) $(TOOL_OBJ) lib/libedge.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell $(PKG_CONFIG) --libs check)
+
+# libFuzzer targets: clang, the parser's sources built with coverage.
+FUZZ_CC	?= clang
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -Ilib \
+	$(addprefix -I,$(wildcard cmd/*)) $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+tests/fuzz/bin/%: tests/fuzz/%.c $(LIB_SRC) $(TOOL_OBJ:.o=.c)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) \
+	  $(filter $(shell sed -n 's,^// FUZZ_SOURCES:,,p' $<),$(TOOL_OBJ:.o=.c)) \
+	  $(LDLIBS)
+
+fuzz: $(FUZZ_BINS)
+
+deps:
+	@./scripts/deps
+
+# make check: dependencies, build, unit tests, namespace tests, a short run
+# of each fuzzer, man page lint; tests/run prints the closing summary.
+check: deps
+	@$(MAKE) --no-print-directory all tests/unit/check-all
+	@$(MAKE) --no-print-directory fuzz
+	@./tests/run $(if $(T),-t '$(T)')
+
+bench: deps all
+	@./tests/bench/run
+
+demo: deps all
+	@./scripts/demo $(if $(KEEP),--keep)
+
+lint:
+	mandoc -T lint -W warning $(MANS)
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
+	install -m 755 $(BINS) $(DESTDIR)$(SBINDIR)
+	for m in $(MANS); do \
+		s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s; done
+
+clean:
+	rm -rf bin tests/fuzz/bin
+	find . -name '*.[oad]' -delete
+	rm -f tests/unit/check-all tests/unit/suites.h
+
+.PHONY: all check bench demo deps fuzz install clean lint
+-include $(shell find . -name '*.d' 2>/dev/null)

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: ISC */
+#ifndef EDGE_SPAWN_H
+#define EDGE_SPAWN_H
+
+#include <sys/types.h>
+
+/*
+ * Hooks, run with posix_spawn(3): an argument vector, never system(3).
+ * env holds extra "NAME=value" strings (NULL-terminated, may be NULL) added
+ * to, or replacing names in, the current environment.
+ */
+
+/* Start argv (argv[0] searched in PATH) without waiting.  0 with *pid set,
+ * or -errno. */
+int	spawn(const char *const argv[], const char *const env[], pid_t *pid);
+/* Run and wait: exit status 0..255, 128 + signal number when killed, or
+ * -errno when it could not be started. */
+int	spawn_wait(const char *const argv[], const char *const env[]);
+/* A hook written as a shell command line in a configuration file (as
+ * wg-quick's PostUp): runs "/bin/sh -c cmd" without waiting. */
+int	spawn_sh(const char *cmd, const char *const env[], pid_t *pid);
+int	spawn_sh_wait(const char *cmd, const char *const env[]);
+
+#endif
