@@ -44,7 +44,7 @@ monitor_quiet() {
 
 rcount() {
 	local n=$1; shift
-	ip -n "$n" route show "$@" | wc -l
+	ip -n "$n" route show "$@" 2>/dev/null | wc -l
 }
 
 expect_rc() {
