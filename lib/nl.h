@@ -55,13 +55,25 @@ typedef void (*nl_err_cb)(void *arg, size_t idx, int err, const char *msg);
 struct nl_batch	*nl_batch_new(struct nl *nl);	/* NULL and errno on failure */
 void		 nl_batch_free(struct nl_batch *b);
 size_t		 nl_batch_count(const struct nl_batch *b);
-/* A new message with NLM_F_REQUEST|flags and its sequence number set; the
- * caller adds the family header and attributes with libmnl.  NULL and errno
+/* Room guaranteed in a message returned by nl_batch_msg(), header
+ * included; libmnl's put functions do not check it. */
+#define NL_MSG_MAX	16384
+
+/* A new message with NLM_F_REQUEST|flags; the caller adds the family header
+ * and attributes with libmnl.  The pointer is valid until the next call on
+ * the batch.  Sequence numbers are given out at commit and NLM_F_ACK is
+ * decided there too (a caller's NLM_F_ACK is ignored).  NULL and errno
  * ENOMEM when out of memory. */
 struct nlmsghdr	*nl_batch_msg(struct nl_batch *b, uint16_t type, uint16_t flags);
+/* Drop the message last returned by nl_batch_msg() (a builder that gave up
+ * half-way).  The nl_*_msg() builders do this themselves on failure. */
+void		 nl_batch_undo(struct nl_batch *b);
 /* Send and read everything.  Returns the number of failed requests (0 when
- * all succeeded) or a negative errno when the transport failed.  The batch
- * is empty afterwards and can be reused. */
+ * all succeeded) or a negative errno when the transport failed (-ENOBUFS:
+ * the kernel dropped replies, so some outcomes are unknown); chunks sent
+ * before a transport failure may have been applied.  The batch is empty
+ * afterwards and can be reused.  cb may be NULL (count only).  cb must not
+ * use the same struct nl. */
 int		 nl_batch_commit(struct nl_batch *b, nl_err_cb cb, void *arg);
 
 /* Interface index by name: > 0, or -ENODEV. */
@@ -77,7 +89,8 @@ struct nl_link {
 	uint32_t	master;		/* 0: none */
 	uint32_t	flags;		/* IFF_UP, IFF_LOWER_UP, ... */
 	uint8_t		operstate;	/* IF_OPER_* */
-	uint32_t	link;		/* IFLA_LINK: lower device, 0 none */
+	uint32_t	link;		/* lower device (IFLA_LINK, or a
+					 * vxlan's IFLA_VXLAN_LINK), 0 none */
 	/* Kind-specific, filled by dumps where the kernel reports them. */
 	struct {
 		uint32_t	id;
