@@ -324,9 +324,10 @@ nl_recv(struct nl *nl, struct nl_rx *rx)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno == ENOBUFS)
-				nl_drain(nl);
-			return -errno;
+			if (errno != ENOBUFS)
+				return -errno;
+			nl_drain(nl);
+			return -ENOBUFS;
 		}
 		left = (int)n;
 		for (nlh = (const struct nlmsghdr *)nl->buf;
@@ -382,15 +383,23 @@ struct nl_batch *
 nl_batch_new(struct nl *nl)
 {
 	struct nl_batch *b;
-	socklen_t sl;
-	int fd, snd = 0, rcv = 0;
 
 	if ((b = calloc(1, sizeof(*b))) == NULL)
 		return NULL;
 	b->nl = nl;
-	/* The kernel refuses a sendmsg larger than the send buffer, and a
-	 * chunk's error replies must fit in the receive buffer. */
-	fd = mnl_socket_get_fd(nl->sock);
+	return b;
+}
+
+/* The kernel refuses a sendmsg larger than the send buffer, and the error
+ * replies to a whole chunk must fit in the receive buffer: size chunks to
+ * what the socket has now. */
+static void
+nl_batch_sizes(struct nl_batch *b)
+{
+	socklen_t sl;
+	int fd, snd = 0, rcv = 0;
+
+	fd = mnl_socket_get_fd(b->nl->sock);
 	sl = sizeof(snd);
 	(void)getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, &sl);
 	sl = sizeof(rcv);
@@ -400,10 +409,9 @@ nl_batch_new(struct nl *nl)
 		b->chunk = (size_t)snd / 2;
 	if (b->chunk < NL_MSG_MAX)
 		b->chunk = NL_MSG_MAX;
-	b->chunk_msgs = rcv > 0 ? (size_t)rcv / 2 / NL_ERR_COST : 64;
+	b->chunk_msgs = rcv > 0 ? (size_t)rcv / 2 / NL_ERR_COST : 16;
 	if (b->chunk_msgs < 16)
 		b->chunk_msgs = 16;
-	return b;
 }
 
 void
@@ -482,6 +490,7 @@ nl_batch_commit(struct nl_batch *b, nl_err_cb cb, void *arg)
 	int err = 0;
 
 	nl_batch_close(b);
+	nl_batch_sizes(b);
 	nl->errmsg[0] = '\0';
 	seq0 = nl->seq + 1;
 	nl->seq += (uint32_t)b->count + 1;

@@ -319,8 +319,10 @@ nl_route_dump(struct nl *nl, int family, uint32_t table, uint8_t protocol,
 	}
 	err = nl_talk(nl, nlh, route_dump_cb, d);
 	/* A table that was never created has no routes. */
-	if (err == -ENOENT && table != 0)
+	if (err == -ENOENT && table != 0) {
+		nl->errmsg[0] = '\0';
 		err = 0;
+	}
 	free(d);
 	return err;
 }

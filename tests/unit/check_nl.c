@@ -17,6 +17,8 @@
 #include <linux/rtnetlink.h>
 #include <linux/fib_rules.h>
 #include <linux/genetlink.h>
+#include <sys/socket.h>
+#include <libmnl/libmnl.h>
 #include <check.h>
 
 #include "nl.h"
@@ -647,6 +649,43 @@ START_TEST(test_routes_error)
 }
 END_TEST
 
+START_TEST(test_overrun)
+{
+	struct nl_batch *b;
+	struct nl_route r;
+	struct errs e = { 0 };
+	int fd, small = 0, big = 32 << 20;
+	uint32_t i;
+
+	NEED_NS();
+	make_uplink();
+	/* A receive queue too small for a chunk's error replies: the kernel
+	 * drops some, and the commit must say so rather than succeed. */
+	fd = mnl_socket_get_fd(nl.sock);
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small,
+	    sizeof(small)), 0);
+	ck_assert_ptr_nonnull(b = nl_batch_new(&nl));
+	for (i = 0; i < 2000; i++) {
+		r = route4(i, "203.0.113.1");
+		ck_assert_int_eq(nl_route_msg(b, RTM_NEWROUTE,
+		    NLM_F_CREATE | NLM_F_EXCL, &r), 0);
+	}
+	ck_assert_int_eq(nl_batch_commit(b, err_cb, &e), -ENOBUFS);
+	ck_assert_int_lt(e.n, 2000);
+	/* The socket is clean again: the next requests get their own
+	 * answers. */
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big,
+	    sizeof(big)), 0);
+	ck_assert_int_eq(count_routes(AF_INET, TABLE, PROTO), 0);
+	r = route4(1, "192.0.2.2");
+	ck_assert_int_eq(nl_route_add(&nl, &r, false), 0);
+	r = route4(1, "203.0.113.1");
+	ck_assert_int_eq(nl_route_add(&nl, &r, true), -ENETUNREACH);
+	ck_assert_int_eq(count_routes(AF_INET, TABLE, PROTO), 1);
+	nl_batch_free(b);
+}
+END_TEST
+
 START_TEST(test_routes_single)
 {
 	struct nl_route r = route4(1, "192.0.2.2");
@@ -904,6 +943,7 @@ make_nl_suite(void)
 	tcase_add_test(tc, test_rules);
 	tcase_add_test(tc, test_routes_batch);
 	tcase_add_test(tc, test_routes_error);
+	tcase_add_test(tc, test_overrun);
 	tcase_add_test(tc, test_routes_single);
 	tcase_add_test(tc, test_routes_multipath);
 	tcase_add_test(tc, test_routes_v6);
