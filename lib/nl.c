@@ -214,15 +214,16 @@ static const char *
 nl_extack(const struct nlmsghdr *nlh, size_t hlen)
 {
 	const struct nlattr *a;
+	const char *end = (const char *)nlh + nlh->nlmsg_len;
 
 	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) ||
 	    mnl_nlmsg_get_payload_len(nlh) < hlen)
 		return NULL;
-	mnl_attr_for_each(a, nlh, hlen) {
+	for (a = mnl_nlmsg_get_payload_offset(nlh, hlen);
+	    mnl_attr_ok(a, (int)(end - (const char *)a)); a = mnl_attr_next(a))
 		if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG &&
 		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
 			return mnl_attr_get_str(a);
-	}
 	return NULL;
 }
 

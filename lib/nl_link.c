@@ -21,18 +21,23 @@ static void
 link_vxlan(struct nl_link *l, const struct nlattr *data)
 {
 	const struct nlattr *tb[IFLA_VXLAN_MAX + 1];
+	bool lo, re;
 
 	nl_attrs_nested(data, tb, IFLA_VXLAN_MAX);
 	l->vxlan.id = nl_attr_u32(tb[IFLA_VXLAN_ID]);
 	l->vxlan.port = ntohs(nl_attr_u16(tb[IFLA_VXLAN_PORT]));
 	if (l->link == 0)
 		l->link = nl_attr_u32(tb[IFLA_VXLAN_LINK]);
-	if (nl_attr_addr(tb[IFLA_VXLAN_LOCAL], AF_INET, &l->vxlan.local) |
-	    nl_attr_addr(tb[IFLA_VXLAN_GROUP], AF_INET, &l->vxlan.remote))
+	/* Each end may be missing; the family is that of whichever is set. */
+	lo = nl_attr_addr(tb[IFLA_VXLAN_LOCAL], AF_INET, &l->vxlan.local);
+	re = nl_attr_addr(tb[IFLA_VXLAN_GROUP], AF_INET, &l->vxlan.remote);
+	if (lo || re) {
 		l->vxlan.family = AF_INET;
-	else if (nl_attr_addr(tb[IFLA_VXLAN_LOCAL6], AF_INET6,
-	    &l->vxlan.local) |
-	    nl_attr_addr(tb[IFLA_VXLAN_GROUP6], AF_INET6, &l->vxlan.remote))
+		return;
+	}
+	lo = nl_attr_addr(tb[IFLA_VXLAN_LOCAL6], AF_INET6, &l->vxlan.local);
+	re = nl_attr_addr(tb[IFLA_VXLAN_GROUP6], AF_INET6, &l->vxlan.remote);
+	if (lo || re)
 		l->vxlan.family = AF_INET6;
 }
 

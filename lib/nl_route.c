@@ -208,7 +208,8 @@ route_parse_multipath(const struct nlattr *mp, struct nl_route *r)
 		nh->weight = (uint16_t)(rtnh->rtnh_hops + 1);
 		memset(tb, 0, sizeof(tb));
 		alen = rtnh->rtnh_len - RTNH_ALIGN(sizeof(*rtnh));
-		for (a = (const struct nlattr *)RTNH_DATA(rtnh);
+		for (a = (const struct nlattr *)((const char *)rtnh +
+		    RTNH_ALIGN(sizeof(*rtnh)));
 		    mnl_attr_ok(a, alen); a = mnl_attr_next(a)) {
 			alen -= (int)MNL_ALIGN(a->nla_len);
 			if (mnl_attr_get_type(a) <= RTA_MAX)
@@ -218,7 +219,8 @@ route_parse_multipath(const struct nlattr *mp, struct nl_route *r)
 		    &nh->gw_family, &nh->gw))
 			return -EBADMSG;
 		len -= RTNH_ALIGN(rtnh->rtnh_len);
-		rtnh = RTNH_NEXT(rtnh);
+		rtnh = (const struct rtnexthop *)((const char *)rtnh +
+		    RTNH_ALIGN(rtnh->rtnh_len));
 	}
 	return 0;
 }
