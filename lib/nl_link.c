@@ -102,6 +102,8 @@ nl_link_get(struct nl *nl, const char *name, struct nl_link *out)
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	/* Counters are large and unused here. */
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
 	return nl_talk(nl, nlh, link_get_cb, out);
 }
 
@@ -146,6 +148,7 @@ nl_link_dump(struct nl *nl, nl_link_cb cb, void *arg)
 	nlh->nlmsg_flags = NLM_F_DUMP;
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
 	return nl_talk(nl, nlh, link_dump_cb, &d);
 }
 
@@ -199,8 +202,7 @@ link_put_bridge(struct nlmsghdr *nlh, bool stp, uint32_t forward_delay)
 }
 
 static int
-link_put_info(struct nlmsghdr *nlh, const char *name,
-    const struct nl_link_info *li)
+link_put_info(struct nlmsghdr *nlh, const struct nl_link_info *li)
 {
 	struct nlattr *info, *data, *peer;
 	struct ifinfomsg *pi;
@@ -234,7 +236,6 @@ link_put_info(struct nlmsghdr *nlh, const char *name,
 		mnl_attr_nest_end(nlh, data);
 	}
 	mnl_attr_nest_end(nlh, info);
-	(void)name;
 	return err;
 }
 
@@ -257,7 +258,7 @@ nl_link_add(struct nl *nl, const char *name, const struct nl_link_info *li)
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	if (li->mtu)
 		mnl_attr_put_u32(nlh, IFLA_MTU, li->mtu);
-	if ((err = link_put_info(nlh, name, li)) < 0)
+	if ((err = link_put_info(nlh, li)) < 0)
 		return err;
 	return nl_talk(nl, nlh, NULL, NULL);
 }

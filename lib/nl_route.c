@@ -204,6 +204,7 @@ route_parse_multipath(const struct nlattr *mp, struct nl_route *r)
 		if (r->nnh == NL_MAX_NEXTHOPS)
 			return -EOVERFLOW;
 		nh = &r->nh[r->nnh++];
+		memset(nh, 0, sizeof(*nh));
 		nh->ifindex = (uint32_t)rtnh->rtnh_ifindex;
 		nh->weight = (uint16_t)(rtnh->rtnh_hops + 1);
 		memset(tb, 0, sizeof(tb));

@@ -499,6 +499,7 @@ struct route_seen {
 	int		 bad;
 	uint8_t		*bits;		/* per route index, if set */
 	struct nl_route	 last;
+	struct nl_route	 first;
 };
 
 static int
@@ -507,7 +508,8 @@ route_cb(const struct nl_route *r, void *arg)
 	struct route_seen *s = arg;
 	uint32_t n;
 
-	s->n++;
+	if (s->n++ == 0)
+		s->first = *r;
 	s->last = *r;
 	if (s->bits == NULL)
 		return 0;
@@ -740,6 +742,13 @@ START_TEST(test_routes_multipath)
 	r.nh[1].gw = ip("192.0.2.3");
 	r.nh[1].weight = 3;
 	ck_assert_int_eq(nl_route_add(&nl, &r, false), 0);
+	/* Device-only next hops, dumped right after the one above: nothing
+	 * of its gateways may leak into this one. */
+	r.dst = pfx(AF_INET, "10.210.0.0", 16);
+	r.nh[0].gw_family = r.nh[1].gw_family = 0;
+	r.nh[1].ifindex = ifindex("up1");
+	ck_assert_int_eq(nl_route_add(&nl, &r, false), 0);
+	r.nh[1].ifindex = up;
 
 	/* IPv6 multipath, weights 2 and 5. */
 	r.dst = pfx(AF_INET6, "2001:db8:100::", 48);
@@ -752,14 +761,22 @@ START_TEST(test_routes_multipath)
 
 	ck_assert_int_eq(nl_route_dump(&nl, AF_INET, TABLE, PROTO, route_cb,
 	    &s), 0);
-	ck_assert_int_eq(s.n, 1);
+	ck_assert_int_eq(s.n, 2);
+	ck_assert_uint_eq(s.first.nnh, 2);
+	ck_assert_uint_eq(s.first.priority, 50);
+	ck_assert_uint_eq(s.first.nh[0].ifindex, up);
+	ck_assert_uint_eq(s.first.nh[0].weight, 1);
+	ck_assert_uint_eq(s.first.nh[0].gw_family, AF_INET);
+	ck_assert(addr_eq(AF_INET, &s.first.nh[0].gw, "192.0.2.2"));
+	ck_assert_uint_eq(s.first.nh[1].weight, 3);
+	ck_assert(addr_eq(AF_INET, &s.first.nh[1].gw, "192.0.2.3"));
+	ck_assert_uint_eq(s.last.dst.len, 16);
+	ck_assert(addr_eq(AF_INET, &s.last.dst.addr, "10.210.0.0"));
 	ck_assert_uint_eq(s.last.nnh, 2);
-	ck_assert_uint_eq(s.last.priority, 50);
-	ck_assert_uint_eq(s.last.nh[0].ifindex, up);
-	ck_assert_uint_eq(s.last.nh[0].weight, 1);
-	ck_assert(addr_eq(AF_INET, &s.last.nh[0].gw, "192.0.2.2"));
+	ck_assert_uint_eq(s.last.nh[0].gw_family, 0);
+	ck_assert_uint_eq(s.last.nh[1].gw_family, 0);
+	ck_assert_uint_eq(s.last.nh[1].ifindex, ifindex("up1"));
 	ck_assert_uint_eq(s.last.nh[1].weight, 3);
-	ck_assert(addr_eq(AF_INET, &s.last.nh[1].gw, "192.0.2.3"));
 
 	memset(&s, 0, sizeof(s));
 	ck_assert_int_eq(nl_route_dump(&nl, AF_INET6, TABLE, PROTO, route_cb,
