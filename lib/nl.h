@@ -69,7 +69,8 @@ size_t		 nl_batch_count(const struct nl_batch *b);
 /* A new message with NLM_F_REQUEST|flags; the caller adds the family header
  * and attributes with libmnl.  The pointer is valid until the next call on
  * the batch.  Sequence numbers are given out at commit and NLM_F_ACK is
- * decided there too (a caller's NLM_F_ACK is ignored).  NULL and errno
+ * decided there too (a caller's NLM_F_ACK is ignored).  For requests that
+ * are answered with an ACK (new/set/delete), never dumps.  NULL and errno
  * ENOMEM when out of memory. */
 struct nlmsghdr	*nl_batch_msg(struct nl_batch *b, uint16_t type, uint16_t flags);
 /* Drop the message last returned by nl_batch_msg() (a builder that gave up
