@@ -25,7 +25,31 @@ struct read_ctx {
 	uint8_t			 proto;
 	uint32_t		 table;
 	int			 err;
+	/* if_indextoname() costs a socket per call: remember a few. */
+	struct {
+		uint32_t	 ifindex;
+		char		 name[IFNAMSIZ];
+	}			 names[16];
+	unsigned int		 nnames;
 };
+
+static void
+ifname(struct read_ctx *c, uint32_t ifindex, char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nnames && i < 16; i++) {
+		if (c->names[i].ifindex == ifindex) {
+			memcpy(name, c->names[i].name, IFNAMSIZ);
+			return;
+		}
+	}
+	if (if_indextoname(ifindex, name) == NULL)
+		name[0] = '\0';
+	i = c->nnames++ % 16;
+	c->names[i].ifindex = ifindex;
+	memcpy(c->names[i].name, name, IFNAMSIZ);
+}
 
 static int
 read_cb(const struct nl_route *r, void *arg)
@@ -53,8 +77,8 @@ read_cb(const struct nl_route *r, void *arg)
 	}
 	if (a.gw_family == 0)
 		memset(&a.gw, 0, sizeof(a.gw));
-	if (a.ifindex != 0 && if_indextoname(a.ifindex, a.dev) == NULL)
-		a.dev[0] = '\0';
+	if (a.ifindex != 0)
+		ifname(c, a.ifindex, a.dev);
 	if (routes_set_push(c->s, &r->dst, &a) != 0) {
 		c->err = -ENOMEM;
 		return -ENOMEM;
@@ -67,14 +91,22 @@ routes_kernel_read(struct nl *nl, struct routes_set *s, uint8_t proto,
     int family, const uint32_t *tables, size_t ntables)
 {
 	struct read_ctx c = { .s = s, .proto = proto };
-	size_t i;
-	int rc;
+	size_t i, n0 = s->n;
+	int rc, tries = 0;
 
 	for (i = 0; i < ntables; i++) {
 		c.table = tables[i];
 		rc = nl_route_dump(nl, family, tables[i], proto, read_cb, &c);
+		/* A change by someone else interrupted the dump: read the
+		 * table again from the start. */
+		if (rc == -EINTR && ++tries < 10) {
+			s->n = n0;
+			i--;
+			continue;
+		}
 		if (rc < 0)
 			return c.err ? c.err : rc;
+		n0 = s->n;
 	}
 	routes_set_sort(s);
 	return 0;
@@ -111,11 +143,10 @@ to_nl(struct nl_route *nr, const struct routes_op *o, uint8_t proto)
 	nr->protocol = proto;
 	nr->type = a->type;
 	nr->priority = a->metric;
-	if (o->op == ROUTES_DEL) {
-		/* Any scope: the key and the protocol pick the route. */
-		nr->scope = RT_SCOPE_NOWHERE;
+	/* A deletion leaves scope 0 (any): the key and the protocol pick
+	 * the route. */
+	if (o->op == ROUTES_DEL)
 		return;
-	}
 	nr->oif = a->ifindex;
 	nr->gw_family = a->gw_family;
 	nr->gw = a->gw;
