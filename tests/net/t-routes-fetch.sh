@@ -60,6 +60,8 @@ ok "broken downloads fail and print nothing"
 # The man page's examples, with the saved samples as sources.
 routes_ns NS fe
 nsx "$NS" ip link add name wg0 type veth peer name wg0p
+nsx "$NS" sysctl -qw net.ipv6.conf.wg0.addr_gen_mode=1
+nsx "$NS" sysctl -qw net.ipv6.conf.wg0p.addr_gen_mode=1
 nsx "$NS" ip link set wg0 up
 nsx "$NS" ip link set wg0p up
 nsx "$NS" ip addr add 192.168.8.2/24 dev e0
