@@ -311,10 +311,6 @@ aggregate_file(FILE *f, const char *name, const struct opts *o,
 	ssize_t len;
 	int rc = 0, fl = PREFIX_ADDR_OK | PREFIX_NORMALIZE;
 
-	if (o->d.family == AF_INET)
-		fl |= PREFIX_V4;
-	else if (o->d.family == AF_INET6)
-		fl |= PREFIX_V6;
 	while ((len = getline(&line, &lcap, f)) != -1) {
 		lineno++;
 		if ((p = memchr(line, '#', (size_t)len)) != NULL)
@@ -332,7 +328,9 @@ aggregate_file(FILE *f, const char *name, const struct opts *o,
 			rc = 2;
 			break;
 		}
-		(*n)++;
+		/* -4 and -6 leave the other family out, as for sync. */
+		if (o->d.family == AF_UNSPEC || (*v)[*n].family == o->d.family)
+			(*n)++;
 	}
 	if (rc == 0 && ferror(f)) {
 		warn("%s", name);
