@@ -75,6 +75,12 @@ read_cb(const struct nl_route *r, void *arg)
 		a.gw = r->gw;
 		a.ifindex = r->oif;
 	}
+	/* The kernel hangs IPv6 blackhole (and similar) routes on lo: that
+	 * is no next hop of ours. */
+	if (a.type != RTN_UNICAST) {
+		a.gw_family = 0;
+		a.ifindex = 0;
+	}
 	if (a.gw_family == 0)
 		memset(&a.gw, 0, sizeof(a.gw));
 	if (a.ifindex != 0)

@@ -20,6 +20,8 @@ cat > "$T_TMP/list" <<'L'
 2001:db8:1::/48
 2001:db8:1:8000::/49		# covered
 2001:db8:2::/48 via=2001:db8::9 table=101
+2001:db8:3::/48 type=blackhole
+2001:db8:4::/48 dev=e0
 10.1.0.0/16 via=2001:db8::1	# IPv4 over an IPv6 next hop
 L
 SYNC=("$ER" sync -t 100 -g 192.0.2.1 -g 2001:db8::1)
@@ -43,14 +45,18 @@ r6 table 100 | grep -q '^2001:db8:1::/48 via 2001:db8::1 dev e0 proto 202 metric
 [ "$(r6 table 100 | grep -c 2001:db8:1)" -eq 1 ] || fail "v6 not aggregated"
 r6 table 101 | grep -q '^2001:db8:2::/48 via 2001:db8::9 dev e0 proto 202' ||
 	fail "v6 route in table 101: $(r6 table 101)"
-[ "$(rcount "$NS" table all proto 202)" -eq 7 ] ||
-	fail "expected 7 owned routes: $(ip -n "$NS" route show table all proto 202)"
-ok "sync installed 7 routes from 10 lines"
+r6 table 100 | grep -q '^blackhole 2001:db8:3::/48 dev lo proto 202' ||
+	fail "v6 blackhole: $(r6 table 100)"
+r6 table 100 | grep -q '^2001:db8:4::/48 dev e0 proto 202' ||
+	fail "v6 dev route: $(r6 table 100)"
+[ "$(rcount "$NS" table all proto 202)" -eq 9 ] ||
+	fail "expected 9 owned routes: $(ip -n "$NS" route show table all proto 202)"
+ok "sync installed 9 routes from 12 lines"
 
 # The same list again, and the tool's own dump fed back: no change at all.
 monitor_start "$NS"
 nsx "$NS" "${SYNC[@]}" "$T_TMP/list" || fail "re-sync"
-nsx "$NS" "${SYNC[@]}" -v "$T_TMP/list" 2>&1 | grep -q '0 to add, 0 to replace, 0 to delete, 7 unchanged' ||
+nsx "$NS" "${SYNC[@]}" -v "$T_TMP/list" 2>&1 | grep -q '0 to add, 0 to replace, 0 to delete, 9 unchanged' ||
 	fail "re-sync plan not empty"
 expect_rc 0 nsx "$NS" "$ER" diff -t 100 -g 192.0.2.1 -g 2001:db8::1 "$T_TMP/list"
 nsx "$NS" "$ER" dump -t 100 > "$T_TMP/dump100"
@@ -62,7 +68,8 @@ monitor_quiet "re-sync and dump | sync"
 grep -qx '203.0.113.0/24 via=192.0.2.9 dev=e0 metric=7' "$T_TMP/dump100" ||
 	fail "dump line: $(cat "$T_TMP/dump100")"
 grep -qx '192.0.2.128/25 type=blackhole' "$T_TMP/dump100" || fail "dump blackhole"
-[ "$(wc -l < "$T_TMP/dump100")" -eq 5 ] || fail "dump -t 100: $(cat "$T_TMP/dump100")"
+grep -qx '2001:db8:3::/48 type=blackhole' "$T_TMP/dump100" || fail "dump v6 blackhole"
+[ "$(wc -l < "$T_TMP/dump100")" -eq 7 ] || fail "dump -t 100: $(cat "$T_TMP/dump100")"
 ok "re-sync, diff and dump | sync made no kernel change"
 
 # Drift: diff says so (exit 1) and -n shows the plan without applying it.
