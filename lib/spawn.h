@@ -2,6 +2,11 @@
 #ifndef EDGE_SPAWN_H
 #define EDGE_SPAWN_H
 
+/*
+ * With -Ilib this file shadows the C library's <spawn.h>: include that one
+ * too, so posix_spawn(3) stays declared wherever <spawn.h> is included.
+ */
+#include_next <spawn.h>
 #include <sys/types.h>
 
 /*
