@@ -189,8 +189,8 @@ int
 conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 {
 	struct stat	 st;
-	char		*data = NULL;
-	size_t		 len = 0;
+	char		*data = NULL, *nd;
+	size_t		 len = 0, cap = 0, want;
 	ssize_t		 r;
 	int		 fd, ret = -1, saved;
 
@@ -201,18 +201,35 @@ conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 		lerr(err, errlen, path, 0, "%s", strerror(errno));
 		goto out;
 	}
-	if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) &&
-	    !S_ISCHR(st.st_mode)) {
-		lerr(err, errlen, path, 0, "not a regular file");
+	if (S_ISDIR(st.st_mode)) {
+		lerr(err, errlen, path, 0, "is a directory");
 		goto out;
 	}
-	/* Read to the end: st_size is no promise for pipes and /dev/fd. */
-	if ((data = malloc(CONF_FILE_MAX + 1)) == NULL) {
-		lerr(err, errlen, path, 0, "%s", strerror(errno));
-		goto out;
-	}
+	/*
+	 * Read to the end: st_size is only a hint (pipes, /dev/stdin, a file
+	 * that grows).  One byte more than the limit tells "too large".
+	 */
+	want = S_ISREG(st.st_mode) && st.st_size < CONF_FILE_MAX ?
+	    (size_t)st.st_size + 1 : 4096;
 	for (;;) {
-		r = read(fd, data + len, CONF_FILE_MAX + 1 - len);
+		if (len == cap) {
+			if (cap > CONF_FILE_MAX) {
+				lerr(err, errlen, path, 0, "file too large "
+				    "(more than %u bytes)", CONF_FILE_MAX);
+				goto out;
+			}
+			if (cap > 0)
+				want = cap * 2 > CONF_FILE_MAX + 1 ?
+				    CONF_FILE_MAX + 1 : cap * 2;
+			if ((nd = realloc(data, want)) == NULL) {
+				lerr(err, errlen, path, 0, "%s",
+				    strerror(errno));
+				goto out;
+			}
+			data = nd;
+			cap = want;
+		}
+		r = read(fd, data + len, cap - len);
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1) {
@@ -222,12 +239,6 @@ conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 		if (r == 0)
 			break;
 		len += (size_t)r;
-		if (len > CONF_FILE_MAX) {
-			lerr(err, errlen, path, 0,
-			    "file too large (more than %u bytes)",
-			    CONF_FILE_MAX);
-			goto out;
-		}
 	}
 	ret = conf_parse(c, path, data, len, err, errlen);
 out:

@@ -361,7 +361,8 @@ bits_equal(const uint8_t *x, const uint8_t *y, unsigned int len)
 bool
 prefix_contains(const struct prefix *outer, const struct prefix *inner)
 {
-	if (outer->family != inner->family || outer->len > inner->len)
+	if (outer->family != inner->family || outer->len > inner->len ||
+	    outer->len > prefix_maxlen(outer->family))
 		return false;
 	return bits_equal(outer->addr.b, inner->addr.b, outer->len);
 }
@@ -370,7 +371,7 @@ bool
 prefix_contains_addr(const struct prefix *p, int family,
     const union edge_addr *a)
 {
-	if (p->family != family)
+	if (p->family != family || p->len > prefix_maxlen(family))
 		return false;
 	return bits_equal(p->addr.b, a->b, p->len);
 }
@@ -462,26 +463,19 @@ prefix_sort(struct prefix *v, size_t n)
 	struct prefix	*tmp;
 	size_t		 i, n4 = 0, j4, j6;
 
-	if (n < 64) {
-		qsort(v, n, sizeof(*v), cmp_qsort);
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		if (v[i].family == AF_INET)
-			n4++;
-		else if (v[i].family != AF_INET6)
-			break;
-	}
-	if (i < n || (tmp = malloc(n * sizeof(*tmp))) == NULL) {
-		/* Unknown families or no memory: the general way. */
-		qsort(v, n, sizeof(*v), cmp_qsort);
-		return;
-	}
-	/* The radix sort only looks at these bytes: zero the rest. */
+	/* Only the key bytes count: zero the rest. */
 	for (i = 0; i < n; i++) {
 		v[i].pad[0] = v[i].pad[1] = 0;
-		if (v[i].family == AF_INET)
+		if (v[i].family == AF_INET) {
 			memset(v[i].addr.b + 4, 0, 12);
+			n4++;
+		} else if (v[i].family != AF_INET6)
+			break;
+	}
+	if (i < n || n < 64 || (tmp = malloc(n * sizeof(*tmp))) == NULL) {
+		/* Short, unknown families or no memory: the general way. */
+		qsort(v, n, sizeof(*v), cmp_qsort);
+		return;
 	}
 	/* Stable split by family (AF_INET < AF_INET6), then each part. */
 	if (n4 != 0 && n4 != n) {
@@ -503,7 +497,8 @@ siblings(const struct prefix *a, const struct prefix *b)
 	unsigned int	bit;
 	union edge_addr	x;
 
-	if (a->family != b->family || a->len != b->len || a->len == 0)
+	if (a->family != b->family || a->len != b->len || a->len == 0 ||
+	    a->len > prefix_maxlen(a->family))
 		return false;
 	bit = a->len - 1u;
 	x = a->addr;

@@ -239,8 +239,39 @@ START_TEST(load)
 	ck_assert_str_eq(err, "/nonexistent/x.conf: No such file or directory");
 	conf_free(&c);
 	ck_assert_int_eq(conf_load(&c, "/tmp", err, sizeof(err)), -1);
-	ck_assert_str_eq(err, "/tmp: not a regular file");
+	ck_assert_str_eq(err, "/tmp: is a directory");
 	conf_free(&c);
+
+	/* too large, told before parsing (the file is sparse) */
+	strcpy(path, "/tmp/check_conf.XXXXXX");
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, (16 << 20) + 1), 0);
+	close(fd);
+	ck_assert_int_eq(conf_load(&c, path, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, ": file too large (more than "
+	    "16777216 bytes)"));
+	conf_free(&c);
+	unlink(path);
+
+	/* a pipe: no size known in advance, more than one read */
+	{
+		int	p[2];
+		char	dev[64];
+		size_t	i;
+
+		ck_assert_int_eq(pipe(p), 0);
+		ck_assert_int_eq(write(p[1], "[Interface]\n", 12), 12);
+		for (i = 0; i < 2000; i++)
+			ck_assert_int_eq(write(p[1], "K = v\n", 6), 6);
+		close(p[1]);
+		snprintf(dev, sizeof(dev), "/dev/fd/%d", p[0]);
+		ck_assert_int_eq(conf_load(&c, dev, err, sizeof(err)), 0);
+		ck_assert_uint_eq(c.nent, 2000);
+		ck_assert_uint_eq(c.ent[1999].line, 2001);
+		conf_free(&c);
+		close(p[0]);
+	}
 }
 END_TEST
 
