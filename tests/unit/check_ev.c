@@ -428,6 +428,74 @@ START_TEST(io_scale)
 }
 END_TEST
 
+struct owned {
+	struct ev_io	 io;
+	struct ev_timer	 t;
+	int		 fds[2];
+	struct owned	*victim;
+	int		*calls;
+};
+
+static void
+owned_free(struct ev *ev, struct owned *o)
+{
+	ck_assert_int_eq(ev_io_stop(ev, &o->io), 0);
+	ev_timer_stop(ev, &o->t);
+	close(o->fds[0]);
+	close(o->fds[1]);
+	free(o);
+}
+
+static void
+owned_read(struct ev *ev, struct ev_io *io, uint32_t events)
+{
+	struct owned *o = io->arg;
+
+	(*o->calls)++;
+	/* free the other connection (its event is pending), then self */
+	if (o->victim != NULL) {
+		o->victim->victim = NULL;
+		owned_free(ev, o->victim);
+	}
+	owned_free(ev, o);
+}
+
+static void
+owned_timer(struct ev *ev, struct ev_timer *t)
+{
+	ck_abort_msg("timer of a freed connection fired");
+}
+
+/* Freeing watchers from a callback, pending events and all (ASan). */
+START_TEST(free_in_callback)
+{
+	struct ev	*ev = ev_new();
+	struct owned	*a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	int		 calls = 0;
+
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	a->victim = b;
+	b->victim = a;
+	a->calls = b->calls = &calls;
+	ck_assert_int_eq(pipe(a->fds), 0);
+	ck_assert_int_eq(pipe(b->fds), 0);
+	ck_assert_int_eq(ev_io_start(ev, &a->io, a->fds[0], EPOLLIN,
+	    owned_read, a), 0);
+	ck_assert_int_eq(ev_io_start(ev, &b->io, b->fds[0], EPOLLIN,
+	    owned_read, b), 0);
+	ev_timer_init(&a->t, owned_timer, a);
+	ev_timer_init(&b->t, owned_timer, b);
+	ck_assert_int_eq(ev_timer_start(ev, &a->t, 20), 0);
+	ck_assert_int_eq(ev_timer_start(ev, &b->t, 20), 0);
+	ck_assert_int_eq(write(a->fds[1], "a", 1), 1);
+	ck_assert_int_eq(write(b->fds[1], "b", 1), 1);
+	ck_assert_int_eq(ev_run(ev), 0);
+	ck_assert_int_eq(calls, 1);
+	ev_free(ev);
+}
+END_TEST
+
 START_TEST(clocks)
 {
 	struct ev	*ev = ev_new();
@@ -465,6 +533,7 @@ make_ev_suite(void)
 	tcase_add_test(tc, signals);
 	tcase_add_test(tc, timer_scale);
 	tcase_add_test(tc, io_scale);
+	tcase_add_test(tc, free_in_callback);
 	tcase_add_test(tc, clocks);
 	suite_add_tcase(s, tc);
 	return s;
