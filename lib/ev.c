@@ -34,7 +34,7 @@ struct ev {
 	size_t			 nheap, heapcap;
 	uint64_t		 seq;
 
-	size_t			 nio;	/* started watchers, not sigio */
+	size_t			 nio;	/* started, sigio not counted */
 	uint64_t		 now;
 	bool			 running;
 	bool			 brk;
@@ -264,12 +264,13 @@ ev_timer_start(struct ev *ev, struct ev_timer *t, uint64_t ms)
 	/* Outside the loop the cached time may be old: refresh it. */
 	if (!ev->running)
 		ev->now = ev_monotonic_us();
-	if (ms > UINT64_MAX / 1000u - ev->now / 1000u)
-		ms = UINT64_MAX / 1000u - ev->now / 1000u;
+	if (ms > (UINT64_MAX - ev->now) / 1000u)
+		ms = (UINT64_MAX - ev->now) / 1000u;	/* never, in effect */
 	if (t->slot == 0 && ev->nheap == ev->heapcap) {
-		size_t		  ncap = ev->heapcap ? ev->heapcap * 2 : 64;
 		struct ev_timer	**nh;
+		size_t		  ncap;
 
+		ncap = ev->heapcap ? ev->heapcap * 2 : 64;
 		if ((nh = reallocarray(ev->heap, ncap, sizeof(*nh))) == NULL)
 			return -ENOMEM;
 		ev->heap = nh;

@@ -43,8 +43,9 @@ fail(char *err, size_t errlen, const char *s, size_t n, const char *fmt,
 	if (err == NULL || errlen == 0)
 		return false;
 	snprintf(msg, sizeof(msg), fmt, arg);
-	snprintf(err, errlen, "\"%.*s%s\": %s", (int)(n > ECHO_MAX ? ECHO_MAX : n),
-	    s, n > ECHO_MAX ? "..." : "", msg);
+	snprintf(err, errlen, "\"%.*s%s\": %s",
+	    (int)(n > ECHO_MAX ? ECHO_MAX : n), s, n > ECHO_MAX ? "..." : "",
+	    msg);
 	return false;
 }
 

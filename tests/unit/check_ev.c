@@ -108,6 +108,15 @@ START_TEST(timer_rearm)
 	ev_timer_start(ev, &r.other, 50);
 	/* re-arming a pending timer moves it */
 	ev_timer_start(ev, &r.t, 5);
+	/* an absurd delay neither overflows nor fires */
+	{
+		struct ev_timer never;
+
+		ev_timer_init(&never, other_cb, &r);
+		ck_assert_int_eq(ev_timer_start(ev, &never, UINT64_MAX), 0);
+		ck_assert_uint_ge(never.when, ev_now_us(ev));
+		ev_timer_stop(ev, &never);
+	}
 	ck_assert_int_eq(ev_run(ev), 0);
 	ck_assert_int_eq(r.fired, 5);
 	ck_assert_int_eq(r.other_fired, 0);
