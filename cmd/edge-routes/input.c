@@ -11,6 +11,7 @@
  */
 #include <sys/socket.h>
 #include <ctype.h>
+#include <err.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -329,4 +330,39 @@ routes_format(char *buf, size_t len, const struct prefix *p,
 	if (a->multipath)
 		o += snprintf(buf + o, o < len ? len - o : 0, " # multipath");
 	return (int)o;
+}
+
+/* Read every file (stdin when none, or "-") into s and finish it. */
+int
+routes_load(struct routes_set *s, char *const *files, int nfiles,
+    const struct routes_defaults *d, bool aggregate)
+{
+	char err[512];
+	FILE *f;
+	int i;
+	bool ok;
+
+	for (i = 0; i < (nfiles ? nfiles : 1); i++) {
+		if (nfiles == 0 || strcmp(files[i], "-") == 0) {
+			ok = routes_read_file(s, stdin, "stdin", d, err,
+			    sizeof(err));
+		} else {
+			if ((f = fopen(files[i], "r")) == NULL) {
+				warn("%s", files[i]);
+				return 2;
+			}
+			ok = routes_read_file(s, f, files[i], d, err,
+			    sizeof(err));
+			fclose(f);
+		}
+		if (!ok) {
+			warnx("%s", err);
+			return 2;
+		}
+	}
+	if (routes_set_finish(s, aggregate, err, sizeof(err)) != 0) {
+		warnx("%s", err);
+		return 2;
+	}
+	return 0;
 }

@@ -52,40 +52,6 @@ usage(int status)
 	exit(status);
 }
 
-int
-routes_load(struct routes_set *s, char *const *files, int nfiles,
-    const struct routes_defaults *d, bool aggregate)
-{
-	char err[512];
-	FILE *f;
-	int i;
-	bool ok;
-
-	for (i = 0; i < (nfiles ? nfiles : 1); i++) {
-		if (nfiles == 0 || strcmp(files[i], "-") == 0) {
-			ok = routes_read_file(s, stdin, "stdin", d, err,
-			    sizeof(err));
-		} else {
-			if ((f = fopen(files[i], "r")) == NULL) {
-				warn("%s", files[i]);
-				return 2;
-			}
-			ok = routes_read_file(s, f, files[i], d, err,
-			    sizeof(err));
-			fclose(f);
-		}
-		if (!ok) {
-			warnx("%s", err);
-			return 2;
-		}
-	}
-	if (routes_set_finish(s, aggregate, err, sizeof(err)) != 0) {
-		warnx("%s", err);
-		return 2;
-	}
-	return 0;
-}
-
 /* The tables a verb works on: -t's and every table the input names. */
 static uint32_t *
 scope_tables(const struct opts *o, const struct routes_set *want, size_t *n)
