@@ -93,6 +93,7 @@ struct routes_set {
 	size_t			 nattr, capattr;
 	uint32_t		*hash;		/* attr index + 1, 0: empty */
 	size_t			 hashsz;
+	uint32_t		 last;		/* attr index + 1 last interned */
 	struct routes_group	*grp;		/* by attr index */
 	struct routes_route	*r;
 	size_t			 n, cap;

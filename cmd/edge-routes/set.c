@@ -103,12 +103,17 @@ routes_set_attr(struct routes_set *s, const struct routes_attr *a)
 	struct routes_group *ng;
 	size_t j, cap;
 
+	/* Lists and tables come in long runs of one next hop. */
+	if (s->last != 0 && attr_equal(&s->attr[s->last - 1], a))
+		return (long)s->last - 1;
 	if (s->hashsz == 0 && rehash(s, 64) != 0)
 		return -1;
 	j = attr_hash(a) & (s->hashsz - 1);
 	while (s->hash[j] != 0) {
-		if (attr_equal(&s->attr[s->hash[j] - 1], a))
+		if (attr_equal(&s->attr[s->hash[j] - 1], a)) {
+			s->last = s->hash[j];
 			return (long)s->hash[j] - 1;
+		}
 		j = (j + 1) & (s->hashsz - 1);
 	}
 	if (s->nattr == s->capattr) {
@@ -126,6 +131,7 @@ routes_set_attr(struct routes_set *s, const struct routes_attr *a)
 	s->attr[s->nattr] = *a;
 	s->grp[s->nattr].attr = (uint32_t)s->nattr;
 	s->hash[j] = (uint32_t)++s->nattr;
+	s->last = (uint32_t)s->nattr;
 	if (s->nattr * 2 > s->hashsz && rehash(s, s->hashsz * 2) != 0)
 		return -1;
 	return (long)s->nattr - 1;
@@ -210,7 +216,12 @@ routes_set_sort(struct routes_set *s)
 	size_t i, j;
 	uint32_t *t;
 
-	if (s->n > 1)
+	/* Both the kernel's dump of one table and an aggregated list of one
+	 * next hop usually arrive in order already. */
+	for (i = 1; i < s->n; i++)
+		if (routes_route_cmp(&s->r[i - 1], &s->r[i]) > 0)
+			break;
+	if (i < s->n)
 		qsort(s->r, s->n, sizeof(*s->r), route_qcmp);
 	/* The distinct tables, in order: the array is sorted by table. */
 	free(s->tables);
