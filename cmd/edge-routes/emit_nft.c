@@ -29,6 +29,10 @@
 #include "prefix.h"
 #include "routes.h"
 
+#ifndef SOL_NETLINK
+#define SOL_NETLINK		270
+#endif
+
 /* nftables' own data type numbers (nft's datatype.h). */
 #define NFT_TYPE_IPADDR		7
 #define NFT_TYPE_IP6ADDR	8
@@ -289,7 +293,8 @@ read_acks(struct mnl_socket *nl, struct batch *b)
 			return -1;
 		}
 		if ((len = mnl_socket_recvfrom(nl, buf, sizeof(buf))) < 0) {
-			warn("nftables: recv");
+			warn("nftables: reading the answers (the transaction "
+			    "may or may not have been applied)");
 			return -1;
 		}
 		for (nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, (int)len);
@@ -319,7 +324,7 @@ routes_emit_nft(const struct routes_set *s, const struct routes_emit_opts *o)
 	struct range *r;
 	char name[2][64];
 	size_t n, f;
-	int rc = 1, sz;
+	int rc = 1, sz, one;
 
 	memset(&b, 0, sizeof(b));
 	if (strlen(o->nft_table) >= 64 || strlen(o->nft_set) > 60) {
@@ -365,6 +370,17 @@ routes_emit_nft(const struct routes_set *s, const struct routes_emit_opts *o)
 	if (setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_SNDBUFFORCE, &sz,
 	    sizeof(sz)) != 0)
 		(void)setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_SNDBUF,
+		    &sz, sizeof(sz));
+	/* Every answer must fit in the receive queue at once: the kernel
+	 * sends them all before we read any.  Error answers are capped to
+	 * the request's header. */
+	one = 1;
+	(void)setsockopt(mnl_socket_get_fd(nl), SOL_NETLINK, NETLINK_CAP_ACK,
+	    &one, sizeof(one));
+	sz = (int)(b.nack * 1024 + (1 << 20));
+	if (setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUFFORCE, &sz,
+	    sizeof(sz)) != 0)
+		(void)setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUF,
 		    &sz, sizeof(sz));
 	if (mnl_socket_sendto(nl, b.buf, b.len) < 0) {
 		warn("nftables: send");

@@ -64,3 +64,13 @@ echo '192.0.2.0/33' > "$T_TMP/broken"
 expect_rc 2 nsx "$NS" "$ER" sync -e nft -g 192.0.2.1 "$T_TMP/broken" 2>/dev/null
 [ "$(elements dst4)" = "192.0.2.0/24" ] || fail "dst4 changed by bad input"
 ok "refused transaction and bad input change nothing"
+
+# Many messages in one transaction (512 ranges per message, about 100):
+# every answer is read, none dropped.
+awk 'BEGIN { for (i = 0; i < 50000; i++) { a = i * 8;
+	printf "10.%d.%d.%d/30\n", int(a / 65536) % 256, int(a / 256) % 256, a % 256 } }' > "$T_TMP/big"
+nsx "$NS" "$ER" sync -e nft -4 -g 192.0.2.1 "$T_TMP/big" || fail "50,000 ranges"
+n=$(nsx "$NS" nft list set inet edgekit_routes dst4 | grep -o '10\.[0-9.]*/30' | wc -l)
+[ "$n" -eq 50000 ] || fail "dst4 holds $n of 50000 ranges"
+nsx "$NS" nft get element inet edgekit_routes dst4 '{ 10.6.26.121 }' >/dev/null || fail "lookup in the big set"
+ok "50,000 ranges in one transaction"
