@@ -32,7 +32,7 @@
 
 #define WINDOW		32	/* commands awaiting an answer */
 #define PER_CMD		200	/* prefixes per announce/withdraw command */
-#define ACK_WAIT_MS	60000	/* then assume exabgp.api.ack is off */
+#define ACK_WAIT_MS	10000	/* then assume exabgp.api.ack is off */
 
 struct xb {
 	char		*out;		/* commands not yet written */
