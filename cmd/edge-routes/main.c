@@ -4,6 +4,7 @@
  * prefix lists.  See edge-routes(8).
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
@@ -275,8 +276,17 @@ aggregate_file(FILE *f, const char *name, const struct opts *o,
 	unsigned long lineno = 0;
 	struct prefix *nv;
 	ssize_t len;
+	struct stat sb;
 	int rc = 0, fl = PREFIX_ADDR_OK | PREFIX_NORMALIZE;
 
+	/* A file's size bounds its number of lines (a prefix takes at least
+	 * eight bytes with its newline): size the array once. */
+	if (*cap == 0 && fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    sb.st_size > 0) {
+		*cap = (size_t)sb.st_size / 8 + 1;
+		if ((*v = reallocarray(NULL, *cap, sizeof(**v))) == NULL)
+			err(1, NULL);
+	}
 	while ((len = getline(&line, &lcap, f)) != -1) {
 		lineno++;
 		if ((p = memchr(line, '#', (size_t)len)) != NULL)
