@@ -284,7 +284,7 @@ aggregate_file(FILE *f, const char *name, const struct opts *o,
 	if (*cap == 0 && fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) &&
 	    sb.st_size > 0) {
 		*cap = (size_t)sb.st_size / 8 + 1;
-		if ((*v = reallocarray(NULL, *cap, sizeof(**v))) == NULL)
+		if ((*v = routes_grow(NULL, *cap, sizeof(**v))) == NULL)
 			err(1, NULL);
 	}
 	while ((len = getline(&line, &lcap, f)) != -1) {
@@ -295,7 +295,7 @@ aggregate_file(FILE *f, const char *name, const struct opts *o,
 			continue;
 		if (*n == *cap) {
 			*cap = *cap ? *cap * 2 : 4096;
-			if ((nv = reallocarray(*v, *cap, sizeof(*nv))) == NULL)
+			if ((nv = routes_grow(*v, *cap, sizeof(*nv))) == NULL)
 				err(1, NULL);
 			*v = nv;
 		}

@@ -101,6 +101,8 @@ struct routes_set {
 	size_t			 ntables;
 };
 
+/* reallocarray() that asks for huge pages on large arrays. */
+void	*routes_grow(void *p, size_t n, size_t size);
 void	routes_set_init(struct routes_set *s);
 void	routes_set_free(struct routes_set *s);
 /* Intern an attribute set; index, or -1 (ENOMEM). */
