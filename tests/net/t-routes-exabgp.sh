@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: ISC
 #
-# edge-routes --emit exabgp driven by a real ExaBGP: 50,000 routes
-# announced to BIRD over eBGP arrive in BIRD's kernel table (no hang: the
-# answers ExaBGP writes back are read as they come); then the list changes
-# and only the difference is announced and withdrawn.
+# edge-routes --emit exabgp driven by a real ExaBGP: 50,000 IPv4 and 100
+# IPv6 routes announced to BIRD over eBGP arrive in BIRD's kernel table
+# (no hang: the answers ExaBGP writes back are read as they come); then
+# the list changes and only the difference is announced and withdrawn; a
+# truncated list is refused.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/routes-lib.sh"
 
@@ -15,15 +16,20 @@ ns_make B xb
 veth "$X" eth0 "$B" eth0
 nsx "$X" ip addr add 192.0.2.1/24 dev eth0
 nsx "$B" ip addr add 192.0.2.2/24 dev eth0
+nsx "$X" ip addr add 2001:db8::1/64 dev eth0 nodad
+nsx "$B" ip addr add 2001:db8::2/64 dev eth0 nodad
 
 N=50000
 gen() { awk -v f="$1" -v n="$2" 'BEGIN { for (i = f; i < f + n; i++) { a = i * 32;
 	printf "10.%d.%d.%d/28\n", int(a / 65536) % 256, int(a / 256) % 256, a % 256 } }'; }
 gen 0 $N > "$T_TMP/list"
+# And 100 IPv6 routes (multiprotocol BGP over the IPv4 session).
+V6=100
+awk -v n=$V6 'BEGIN { for (i = 0; i < n; i++) printf "2001:db8:%x::/48\n", 2 * i + 256 }' > "$T_TMP/list6"
 
 cat > "$T_TMP/exabgp.conf" <<C
 process edge {
-	run $ER sync -e exabgp -i 1 -g 192.0.2.1 $T_TMP/list;
+	run $ER sync -e exabgp -i 1 -g 192.0.2.1 -g 2001:db8::1 $T_TMP/list $T_TMP/list6;
 	encoder text;
 }
 neighbor 192.0.2.2 {
@@ -31,7 +37,7 @@ neighbor 192.0.2.2 {
 	local-address 192.0.2.1;
 	local-as 64501;
 	peer-as 64502;
-	family { ipv4 unicast; }
+	family { ipv4 unicast; ipv6 unicast; }
 	api { processes [ edge ]; }
 }
 C
@@ -43,10 +49,15 @@ protocol kernel {
 	ipv4 { export all; };
 	merge paths off;
 }
+protocol kernel {
+	kernel table 100;
+	ipv6 { export all; };
+}
 protocol bgp x {
 	local 192.0.2.2 as 64502;
 	neighbor 192.0.2.1 as 64501;
 	ipv4 { import all; export none; };
+	ipv6 { import all; export none; };
 }
 C
 bg PB "$B" bird -f -c "$T_TMP/b.conf" -s "$T_TMP/b.ctl" -P "$T_TMP/b.pid"
@@ -58,7 +69,11 @@ bg PX "$X" sh -c "exec exabgp '$T_TMP/exabgp.conf' > '$T_TMP/exabgp.out' 2>&1"
 n_in_b() { ip -n "$B" route show table 100 proto bird 2>/dev/null | wc -l; }
 wait_for 120 sh -c "[ \$(ip -n '$B' route show table 100 proto bird 2>/dev/null | wc -l) -eq $N ]" ||
 	fail "B has $(n_in_b) of $N routes; $(tail -n 5 "$T_TMP/exabgp.log")"
-ok "$N routes through ExaBGP into BIRD's kernel table in $(( $(date +%s) - start )) s"
+wait_for 30 sh -c "[ \$(ip -n '$B' -6 route show table 100 proto bird 2>/dev/null | wc -l) -eq $V6 ]" ||
+	fail "B has $(ip -n "$B" -6 route show table 100 proto bird 2>/dev/null | wc -l) of $V6 IPv6 routes"
+ip -n "$B" -6 route show table 100 | grep -q '^2001:db8:100::/48 via 2001:db8::1 dev eth0 proto bird' ||
+	fail "IPv6 route in B: $(ip -n "$B" -6 route show table 100 | head -2)"
+ok "$N IPv4 and $V6 IPv6 routes through ExaBGP into BIRD's kernel table in $(( $(date +%s) - start )) s"
 
 # 500 gone, 500 new: only those travel.
 { gen 500 $((N - 500)); gen $N 500; } > "$T_TMP/list.new"
@@ -68,7 +83,7 @@ wait_for 60 sh -c "ip -n '$B' route show table 100 ${new%/*}/28 | grep -q . &&
 	! ip -n '$B' route show table 100 10.0.0.0/28 | grep -q . &&
 	[ \$(ip -n '$B' route show table 100 proto bird | wc -l) -eq $N ]" ||
 	fail "change did not arrive: $(n_in_b) routes; $(tail -n 5 "$T_TMP/exabgp.log")"
-wait_for 5 grep -q '500 announced, 500 withdrawn' "$T_TMP/exabgp.out" ||
+wait_for 5 grep -q '500 announced, 500 withdrawn, 50100 routes' "$T_TMP/exabgp.out" ||
 	fail "edge-routes did not send only the difference: $(grep edge-routes "$T_TMP/exabgp.out")"
 kill -0 "$PX" || fail "exabgp died"
 ok "the change (500 withdrawn, 500 announced) arrived; ExaBGP still running"
@@ -76,7 +91,7 @@ ok "the change (500 withdrawn, 500 announced) arrived; ExaBGP still running"
 # A truncated list is refused: nothing withdrawn, the old routes stay.
 head -n 1000 "$T_TMP/list" > "$T_TMP/list.new"
 mv "$T_TMP/list.new" "$T_TMP/list"
-wait_for 10 grep -q 'refusing to withdraw 49000 of 50000' "$T_TMP/exabgp.out" ||
+wait_for 10 grep -q 'refusing to withdraw 49000 of 50100' "$T_TMP/exabgp.out" ||
 	fail "guard: $(grep edge-routes "$T_TMP/exabgp.out")"
 sleep 1
 [ "$(n_in_b)" -eq $N ] || fail "routes withdrawn after a truncated list: $(n_in_b)"
