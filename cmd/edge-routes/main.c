@@ -396,8 +396,8 @@ parse_opts(struct opts *o, int argc, char **argv)
 	o->nft_table = "edgekit_routes";
 	o->nft_set = "dst";
 	o->interval = 5;
-	while ((ch = getopt_long(argc, argv, "46Ad:Ee:Fg:hi:M:m:N:no:P:S:T:t:vV",
-	    longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv,
+	    "46Ad:Ee:Fg:hi:M:m:N:no:P:S:T:t:vV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case '4':
 			o->d.family = AF_INET;

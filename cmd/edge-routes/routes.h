@@ -32,7 +32,7 @@ struct routes_attr {
 	uint32_t	metric;
 	uint8_t		type;		/* RTN_UNICAST, RTN_BLACKHOLE, ... */
 	uint8_t		gw_family;	/* 0: no gateway */
-	bool		multipath;	/* read from the kernel; never matches */
+	bool		multipath;	/* from the kernel; never matches */
 	union edge_addr	gw;
 	char		dev[IFNAMSIZ];	/* "": none named */
 	uint32_t	ifindex;	/* dev resolved; 0 until then */
@@ -93,7 +93,7 @@ struct routes_set {
 	size_t			 nattr, capattr;
 	uint32_t		*hash;		/* attr index + 1, 0: empty */
 	size_t			 hashsz;
-	uint32_t		 last;		/* attr index + 1 last interned */
+	uint32_t		 last;		/* last interned attr + 1 */
 	struct routes_group	*grp;		/* by attr index */
 	struct routes_route	*r;
 	size_t			 n, cap;

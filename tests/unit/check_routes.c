@@ -49,7 +49,8 @@ START_TEST(parse_defaults)
 	routes_format(buf, sizeof(buf), &rl.dst, &rl.attr, &d);
 	ck_assert_str_eq(buf, "198.51.100.0/24 via=192.0.2.1");
 	routes_format(buf, sizeof(buf), &rl.dst, &rl.attr, NULL);
-	ck_assert_str_eq(buf, "198.51.100.0/24 via=192.0.2.1 metric=0 table=100");
+	ck_assert_str_eq(buf,
+	    "198.51.100.0/24 via=192.0.2.1 metric=0 table=100");
 }
 END_TEST
 
