@@ -1258,8 +1258,8 @@ create_wg(struct nl *nl, const char *name)
 		    strerror(-rc));
 		return rc;
 	}
-	for (i = 0; i < 100; i++) {
-		if (waitpid(pid, &st, WNOHANG) == pid) {
+	for (i = 0; i < 500; i++) {
+		if (pid > 0 && waitpid(pid, &st, WNOHANG) == pid) {
 			pid = 0;
 			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 				log_warnx("%s: %s failed", name, impl);
@@ -1268,7 +1268,7 @@ create_wg(struct nl *nl, const char *name)
 		}
 		if (wg_uapi_exists(name) && nl_ifindex(nl, name) > 0)
 			return 0;
-		usleep(50000);
+		usleep(10000);
 	}
 	log_warnx("%s: %s did not make the interface", name, impl);
 	return -ETIMEDOUT;
