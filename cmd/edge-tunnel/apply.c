@@ -185,6 +185,9 @@ tunnel_apply_one(struct nl *nl, const struct tunnel_conf *tc, struct act *a,
 		rc = nl_link_set_master(nl, (uint32_t)idx, (uint32_t)m);
 		break;
 	}
+	case A_BRIDGE_MAXAGE:
+		rc = nl_bridge_set_max_age(nl, (uint32_t)idx, a->u.mtu);
+		break;
 	case A_BRIDGE_SET:
 		rc = nl_bridge_set(nl, (uint32_t)idx, a->u.br.stp, a->u.br.fd);
 		break;

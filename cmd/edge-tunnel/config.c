@@ -838,6 +838,12 @@ bridge_key(struct tunnel_bridge *b, const struct conf *c,
 			    "ForwardDelay: \"%s\" is not 2..30 seconds",
 			    e->value);
 		b->forward_delay = (uint32_t)v * 100;
+	} else if (conf_key_is(e, "MaxAge")) {
+		/* Seconds; the kernel takes 6..40. */
+		if (!parse_num(e->value, 40, &v) || v < 6)
+			return conf_err(err, errlen, c, e,
+			    "MaxAge: \"%s\" is not 6..40 seconds", e->value);
+		b->max_age = (uint32_t)v * 100;
 	} else if (conf_key_is(e, "MTU")) {
 		if (!parse_num(e->value, 65535, &v) || v < 576)
 			return conf_err(err, errlen, c, e,

@@ -106,6 +106,7 @@ tunnel_plan_links(struct plan *pl, struct nl *nl, const struct tunnel_conf *tc,
 				a->u.li.u.bridge.stp = b->stp;
 				a->u.li.u.bridge.forward_delay =
 				    b->forward_delay;
+				a->u.li.u.bridge.max_age = b->max_age;
 			}
 		} else if ((l->bridge.stp_state != 0) != b->stp ||
 		    (b->forward_delay != 0 &&
@@ -118,6 +119,11 @@ tunnel_plan_links(struct plan *pl, struct nl *nl, const struct tunnel_conf *tc,
 				a->u.br.fd = b->forward_delay;
 			}
 		}
+		if (l != NULL && b->max_age != 0 &&
+		    l->bridge.max_age != b->max_age &&
+		    (a = tunnel_plan_add(pl, A_BRIDGE_MAXAGE, b->name, "~ bridge "
+		    "%s max_age %u", b->name, b->max_age / 100)) != NULL)
+			a->u.mtu = b->max_age;
 		if (l != NULL && b->mtu != 0 && l->mtu != b->mtu &&
 		    (a = tunnel_plan_add(pl, A_LINK_MTU, b->name, "~ link %s mtu %u "
 		    "(now %u)", b->name, b->mtu, l->mtu)) != NULL)

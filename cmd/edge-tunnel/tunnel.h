@@ -75,6 +75,7 @@ struct tunnel_bridge {
 	char		name[IFNAMSIZ];
 	bool		stp;
 	uint32_t	forward_delay;	/* centiseconds; 0 kernel default */
+	uint32_t	max_age;	/* centiseconds; 0 kernel default */
 	uint32_t	mtu;		/* 0: from its ports */
 	struct prefix	*addrs;		/* host bits kept */
 	size_t		naddrs;

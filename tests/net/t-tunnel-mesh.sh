@@ -3,7 +3,7 @@
 #
 # Layout 3: three sites joined by WireGuard, with a VXLAN "wire" between
 # each pair inside the tunnel (UDP 4789), the wires joined in an STP
-# bridge at each site (forward delay 2 s).  STP blocks one wire of the
+# bridge at each site (forward delay 2 s, max age 6 s).  STP blocks one wire of the
 # triangle; cutting a forwarding wire (both ends down) keeps every site
 # reachable once STP has reconverged.  MTUs down the stack: WireGuard 1420,
 # wires 1370, bridges 1370; a bridge port with a larger MTU is reported.
@@ -35,6 +35,7 @@ Address = 10.99.0.$i/24
 Name = br0
 STP = on
 ForwardDelay = 2
+MaxAge = 6
 Address = 10.200.0.$i/24
 CONF
 		for j in 1 2 3; do
