@@ -105,3 +105,29 @@ nsx "$A" ip route show table 100 | grep -q "10.61.0.0/24 .*proto static" ||
 nsx "$A" ip rule | grep -q "^1001:" || fail "sync removed a foreign rule"
 nsx "$A" nft list tables | grep -q "inet other" || fail "sync removed a foreign table"
 ok "the tunnel works after all repairs; foreign objects survived"
+
+# The file loses its Rule, Route and Masquerade lines: sync removes what
+# the state file says this tunnel made, and nothing else.
+cp "$CA" "$T_TMP/full.conf"
+sed -i '/^Rule =/d; /^Route =/d; /^Masquerade =/d; /^Forward =/d' "$CA"
+et "$A" diff "$CA" > "$T_TMP/plan" && fail "diff missed the removed lines"
+grep -q "^- rule -4 from 10.50.0.0/24" "$T_TMP/plan" || fail "plan: $(cat "$T_TMP/plan")"
+grep -q "^- route 10.60.0.0/24 via 10.77.0.2" "$T_TMP/plan" || fail "plan: $(cat "$T_TMP/plan")"
+grep -q "^- nftables table inet edgekit_$IA" "$T_TMP/plan" || fail "plan: $(cat "$T_TMP/plan")"
+et "$A" sync "$CA" || fail "sync"
+nsx "$A" ip rule | grep -q "10.50.0.0/24" && fail "the old rule stayed"
+nsx "$A" ip route show table 100 | grep -q "10.60.0.0/24" && fail "the old route stayed"
+nsx "$A" ip route show table 100 | grep -q "10.61.0.0/24 .*proto static" ||
+	fail "sync removed a foreign route"
+ok "lines removed from the file: sync removes exactly those objects"
+
+# up with the full file again, then down with the reduced one: down still
+# removes everything up made, as recorded.
+cp "$T_TMP/full.conf" "$CA"
+et "$A" sync "$CA" || fail "sync"
+sed -i '/^Rule =/d; /^Route =/d' "$CA"
+et "$A" down "$CA" > /dev/null || fail "down"
+nsx "$A" ip rule | grep -q "proto 201" && fail "down left a rule it made"
+[ -n "$(nsx "$A" ip route show table all proto 201)" ] && fail "down left routes"
+nsx "$A" ip rule | grep -q "^1001:" || fail "down removed a foreign rule"
+ok "down after the file changed removes what up made, and only that"
