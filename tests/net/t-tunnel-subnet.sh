@@ -3,7 +3,8 @@
 #
 # Layout 2: a routed subnet behind a NATed host leaves through the tunnel
 # by its own routing table, while the host keeps its own default route;
-# the far end masquerades the subnet.  The tunnel's MTU is 1380: a
+# the far end masquerades the subnet, forwards a port back into it and
+# blocks part of the outside from it.  The tunnel's MTU is 1380: a
 # 1380-byte packet with DF passes, one byte more is refused.
 #
 #   lan 10.10.0.2 --- gw ==wg(1380)== far --- dst 203.0.113.20
@@ -29,6 +30,7 @@ nsx "$FAR" ip addr add 203.0.113.1/24 dev f1
 # dst knows only its own subnet: it can answer the far end's address,
 # not the lan's.
 nsx "$DST" ip addr add 203.0.113.20/24 dev d0
+nsx "$DST" ip addr add 203.0.113.200/24 dev d0
 for n in "$GW" "$ISP" "$FAR"; do nsx "$n" sysctl -qw net.ipv4.ip_forward=1; done
 
 tun_name IG g
@@ -56,6 +58,8 @@ ListenPort = 51820
 Address = 10.66.0.1/24
 MTU = 1380
 Masquerade = 10.10.0.0/24 oif f1
+Forward = tcp 2222 to 10.10.0.2:22
+Block = from 10.10.0.0/24 to 203.0.113.128/25
 
 [Peer]
 PublicKey = $PG
@@ -74,6 +78,27 @@ nsx "$GW" ip route get 203.0.113.20 from 10.10.0.2 iif g0 | grep -q "dev $IG" ||
 nsx "$FAR" nft list table inet "edgekit_$IF" | grep -q 'oifname "f1" masquerade' ||
 	fail "no masquerade rule at the far end"
 ok "the subnet leaves by table 100 and is masqueraded; the gateway keeps its route"
+
+# Forward: dst connects to the far end's port 2222 and lands on the lan
+# host's port 22, through the tunnel.
+command -v socat >/dev/null || skip "no socat"
+bg SSHD "$LAN" socat -u TCP-LISTEN:22,reuseaddr OPEN:"$T_TMP/fwd",creat,append
+listening() { nsx "$LAN" ss -Hltn 'sport = :22' | grep -q 22; }
+wait_for 5 listening || fail "socat did not listen"
+echo "hello through the port forward" | nsx "$DST" socat -u - TCP:203.0.113.1:2222 ||
+	fail "cannot connect to the forwarded port"
+wait_for 5 grep -q "hello through the port forward" "$T_TMP/fwd" ||
+	fail "the forwarded connection did not arrive"
+ok "Forward: 203.0.113.1:2222 reaches 10.10.0.2:22 through the tunnel"
+
+# Block: the subnet may not reach 203.0.113.128/25, the rest it may.
+nsx "$LAN" ping -c 1 -W 1 203.0.113.200 >/dev/null && fail "Block let a packet through"
+nsx "$LAN" ping -c 1 -W 1 203.0.113.20 >/dev/null || fail "Block blocked too much"
+nsx "$FAR" nft flush chain inet "edgekit_$IF" forward
+nsx "$LAN" ping -c 1 -W 1 203.0.113.200 >/dev/null || fail "203.0.113.200 unreachable anyway"
+et "$FAR" sync "$CF" || fail "sync"
+nsx "$LAN" ping -c 1 -W 1 203.0.113.200 >/dev/null && fail "sync did not restore Block"
+ok "Block: 10.10.0.0/24 cannot reach 203.0.113.128/25 (and can once the rule is flushed)"
 
 nsx "$GW" ip link show "$IG" | grep -q "mtu 1380" || fail "tunnel MTU is not 1380"
 nsx "$LAN" ping -c 1 -W 2 -M do -s 1352 203.0.113.20 >/dev/null ||
