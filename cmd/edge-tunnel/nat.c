@@ -41,11 +41,37 @@ struct chain_def {
 	int32_t		 prio;
 };
 
-static const struct chain_def chains[3] = {
+/* In creation order, which is also the order the kernel lists them in. */
+#define NCHAINS	6
+static const struct chain_def chains[NCHAINS] = {
 	{ "prerouting", "nat", NF_INET_PRE_ROUTING, -100 },
 	{ "postrouting", "nat", NF_INET_POST_ROUTING, 100 },
 	{ "forward", "filter", NF_INET_FORWARD, 0 },
+	/* Table = auto with a default route, as wg-quick: */
+	{ "preraw", "filter", NF_INET_PRE_ROUTING, -300 },
+	{ "premangle", "filter", NF_INET_PRE_ROUTING, -150 },
+	{ "postmangle", "filter", NF_INET_POST_ROUTING, -150 },
 };
+
+/* Whether the interface needs its table at all. */
+static bool
+nat_wanted(const struct tunnel_conf *tc)
+{
+	return tc->nmasq + tc->nfwd + tc->nblock > 0 || tc->auto_fwmark != 0;
+}
+
+static bool
+default_route(const struct tunnel_conf *tc, int family)
+{
+	size_t i, j;
+
+	for (i = 0; i < tc->wg.npeers; i++)
+		for (j = 0; j < tc->wg.peers[i].nallowedips; j++)
+			if (tc->wg.peers[i].allowedips[j].family == family &&
+			    tc->wg.peers[i].allowedips[j].len == 0)
+				return true;
+	return false;
+}
 
 static void
 table_name(const char *ifname, char *buf, size_t len)
@@ -92,6 +118,17 @@ e_payload(struct nftnl_rule *r, uint32_t base, uint32_t off, uint32_t len,
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, dreg);
+	add_expr(r, e);
+}
+
+static void
+e_cmp_neq(struct nftnl_rule *r, uint32_t sreg, const void *data, uint32_t len)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("cmp");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, sreg);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_NEQ);
+	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
 	add_expr(r, e);
 }
 
@@ -151,7 +188,7 @@ struct ruleset {
 	struct nftnl_rule	*r[1024];
 	const char		*chain[1024];
 	size_t			 n;
-	bool			 used[3];
+	bool			 used[NCHAINS];
 };
 
 static void
@@ -175,6 +212,85 @@ push(struct ruleset *rs, struct nftnl_rule *r, int chain)
 	rs->chain[rs->n] = chains[chain].name;
 	rs->r[rs->n++] = r;
 	rs->used[chain] = true;
+	return 0;
+}
+
+/*
+ * wg-quick's rules for a default route through the tunnel: packets for
+ * the tunnel's addresses arriving elsewhere from non-local sources are
+ * dropped (no spoofing into the tunnel), and the tunnel's own UDP keeps
+ * its fwmark in conntrack, so that replies pass reverse-path filtering
+ * with src_valid_mark.
+ */
+static int
+add_auto(const struct tunnel_conf *tc, const char *table, struct ruleset *rs)
+{
+	struct nftnl_rule *r;
+	struct nftnl_expr *e;
+	char name[IFNAMSIZ];
+	uint32_t local = RTN_LOCAL, mark = tc->auto_fwmark;
+	uint8_t udp = IPPROTO_UDP;
+	size_t i;
+
+	memset(name, 0, sizeof(name));
+	strlcpy(name, tc->name, sizeof(name));
+	for (i = 0; i < tc->naddrs; i++) {
+		const struct prefix *a = &tc->addrs[i];
+
+		if (!default_route(tc, a->family))
+			continue;
+		if ((r = new_rule(table, "preraw")) == NULL)
+			return -ENOMEM;
+		e_family(r, a->family);
+		e_meta(r, NFT_META_IIFNAME, NFT_REG_1);
+		e_cmp_neq(r, NFT_REG_1, name, sizeof(name));
+		e_payload(r, NFT_PAYLOAD_NETWORK_HEADER,
+		    a->family == AF_INET ? 16 : 24,
+		    a->family == AF_INET ? 4 : 16, NFT_REG_1);
+		e_cmp(r, NFT_REG_1, &a->addr, a->family == AF_INET ? 4 : 16);
+		e = nftnl_expr_alloc("fib");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_SADDR);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_RESULT,
+		    NFT_FIB_RESULT_ADDRTYPE);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
+		add_expr(r, e);
+		e_cmp_neq(r, NFT_REG_1, &local, 4);
+		e = nftnl_expr_alloc("immediate");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NF_DROP);
+		add_expr(r, e);
+		if (push(rs, r, 3) < 0)
+			return -ENOMEM;
+	}
+	/* premangle: meta l4proto udp meta mark set ct mark */
+	if ((r = new_rule(table, "premangle")) == NULL)
+		return -ENOMEM;
+	e_meta(r, NFT_META_L4PROTO, NFT_REG_1);
+	e_cmp(r, NFT_REG_1, &udp, 1);
+	e = nftnl_expr_alloc("ct");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	add_expr(r, e);
+	e = nftnl_expr_alloc("meta");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_MARK);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_SREG, NFT_REG_1);
+	add_expr(r, e);
+	if (push(rs, r, 4) < 0)
+		return -ENOMEM;
+	/* postmangle: meta l4proto udp mark MARK ct mark set mark */
+	if ((r = new_rule(table, "postmangle")) == NULL)
+		return -ENOMEM;
+	e_meta(r, NFT_META_L4PROTO, NFT_REG_1);
+	e_cmp(r, NFT_REG_1, &udp, 1);
+	e_meta(r, NFT_META_MARK, NFT_REG_1);
+	e_cmp(r, NFT_REG_1, &mark, 4);
+	e_meta(r, NFT_META_MARK, NFT_REG_1);
+	e = nftnl_expr_alloc("ct");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_SREG, NFT_REG_1);
+	add_expr(r, e);
+	if (push(rs, r, 5) < 0)
+		return -ENOMEM;
 	return 0;
 }
 
@@ -267,6 +383,8 @@ build_ruleset(const struct tunnel_conf *tc, struct ruleset *rs)
 		if (push(rs, r, 2) < 0)
 			return -ENOMEM;
 	}
+	if (tc->auto_fwmark != 0)
+		return add_auto(tc, table, rs);
 	return 0;
 }
 
@@ -468,7 +586,7 @@ want_text(const struct tunnel_conf *tc, struct dump *d)
 		return rc;
 	}
 	/* Chains in the order the kernel lists them: creation order. */
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < NCHAINS; i++) {
 		if (!rs.used[i])
 			continue;
 		snprintf(line, sizeof(line), "chain %s %s hook %u prio %d\n",
@@ -497,7 +615,7 @@ tunnel_nat_check(const struct tunnel_conf *tc, bool *present)
 	if ((rc = table_exists(table)) < 0)
 		return rc;
 	*present = rc == 1;
-	if (tc->nmasq + tc->nfwd + tc->nblock == 0)
+	if (!nat_wanted(tc))
 		return *present ? 0 : 1;
 	if (!*present)
 		return 0;
@@ -512,8 +630,9 @@ tunnel_nat_check(const struct tunnel_conf *tc, bool *present)
 void
 tunnel_nat_describe(const struct tunnel_conf *tc, char *buf, size_t len)
 {
-	snprintf(buf, len, " %zu masquerade, %zu forward, %zu block",
-	    tc->nmasq, tc->nfwd, tc->nblock);
+	snprintf(buf, len, " %zu masquerade, %zu forward, %zu block%s",
+	    tc->nmasq, tc->nfwd, tc->nblock, tc->auto_fwmark ?
+	    ", wg-quick's rules for the default route" : "");
 }
 
 /* Send a batch and read every reply; the first error wins. */
@@ -618,7 +737,7 @@ transaction(const struct tunnel_conf *tc, const char *ifname, bool add,
 		nlh = batch_msg(b, NFT_MSG_NEWTABLE, NLM_F_CREATE, &seq);
 		nftnl_table_nlmsg_build_payload(nlh, t);
 		mnl_nlmsg_batch_next(b);
-		for (i = 0; i < 3; i++) {
+		for (i = 0; i < NCHAINS; i++) {
 			struct nftnl_chain *c;
 
 			if (!rs.used[i])
@@ -673,7 +792,7 @@ tunnel_nat_apply(const struct tunnel_conf *tc, char *err, size_t errlen)
 	table_name(tc->name, table, sizeof(table));
 	if ((present = table_exists(table)) < 0)
 		return present;
-	if (tc->nmasq + tc->nfwd + tc->nblock == 0)
+	if (!nat_wanted(tc))
 		return present ? transaction(tc, tc->name, false, true, err,
 		    errlen) : 0;
 	return transaction(tc, tc->name, true, present == 1, err, errlen);

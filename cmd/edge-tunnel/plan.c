@@ -916,7 +916,7 @@ plan_rules(struct plan *pl, const struct live *lv, const struct want *w,
 static bool
 has_nat(const struct tunnel_conf *tc)
 {
-	return tc->nmasq + tc->nfwd + tc->nblock > 0;
+	return tc->nmasq + tc->nfwd + tc->nblock > 0 || tc->auto_fwmark != 0;
 }
 
 static void
@@ -1005,6 +1005,7 @@ tunnel_run(struct tunnel_conf *tc, enum tunnel_verb verb,
 		log_warnx("out of memory");
 		goto fail;
 	}
+	tc->auto_fwmark = w.auto_table != 0 ? w.fwmark : 0;
 	if (hooks && !exists)
 		add_hooks(&pl, tc, HOOK_PREUP);
 	if (!exists)

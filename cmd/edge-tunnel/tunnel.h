@@ -112,6 +112,9 @@ struct tunnel_conf {
 	size_t			 nwires;
 	struct tunnel_bridge	*bridges;
 	size_t			 nbridges;
+	/* Not read: the fwmark of Table = auto's own table, 0 when there is
+	 * none; set by the plan, used for the nftables table. */
+	uint32_t		 auto_fwmark;
 };
 
 enum { HOOK_PREUP, HOOK_POSTUP, HOOK_PREDOWN, HOOK_POSTDOWN };

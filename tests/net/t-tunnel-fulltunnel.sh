@@ -56,7 +56,15 @@ nsx "$A" ip rule | grep -q "from all lookup main suppress_prefixlength 0 proto 2
 nsx "$A" ip -6 rule | grep -q "not from all fwmark 0xca6c lookup 51820" || fail "no IPv6 rule"
 [ "$(nsx "$A" cat /proc/sys/net/ipv4/conf/all/src_valid_mark)" = 1 ] ||
 	fail "src_valid_mark not set"
-ok "table 51820, fwmark 0xca6c, the two rules, as wg-quick"
+nsx "$A" nft list table inet "edgekit_$IA" > "$T_TMP/nft" || fail "no nftables table"
+grep -q "iifname != \"$IA\" ip daddr 10.77.0.1 fib saddr type != local drop" "$T_TMP/nft" ||
+	fail "no anti-spoofing rule: $(cat "$T_TMP/nft")"
+grep -q "iifname != \"$IA\" ip6 daddr fd00:77::1 fib saddr type != local drop" "$T_TMP/nft" ||
+	fail "no IPv6 anti-spoofing rule"
+grep -q "meta l4proto udp meta mark 0x0000ca6c ct mark set meta mark" "$T_TMP/nft" ||
+	fail "no postmangle rule: $(cat "$T_TMP/nft")"
+grep -q "meta l4proto udp meta mark set ct mark" "$T_TMP/nft" || fail "no premangle rule"
+ok "table 51820, fwmark 0xca6c, the two rules and the nftables rules, as wg-quick"
 
 nsx "$A" ip route get 203.0.113.1 | grep -q "dev $IA" || fail "the internet is not through the tunnel"
 nsx "$A" ip route get 192.0.2.2 mark 0xca6c | grep -q "dev up0" ||
@@ -71,4 +79,5 @@ ok "all traffic through the tunnel; its own packets still reach the endpoint"
 et "$A" down "$CA" >/dev/null || fail "down"
 nsx "$A" ip rule | grep -q "proto 201" && fail "down left rules"
 nsx "$A" ip route show table 51820 | grep -q . && fail "down left table 51820"
+nsx "$A" nft list tables | grep -q "edgekit_$IA" && fail "down left the nftables table"
 ok "down removed the rules and table 51820"
