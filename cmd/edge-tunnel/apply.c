@@ -185,6 +185,8 @@ tunnel_apply_one(struct nl *nl, const struct tunnel_conf *tc, struct act *a,
 		rc = nl_link_set_master(nl, (uint32_t)idx, (uint32_t)m);
 		break;
 	}
+	case A_CSUM_OFF:
+		return tunnel_offload_csum_off(a->ifname);
 	case A_BRIDGE_MAXAGE:
 		rc = nl_bridge_set_max_age(nl, (uint32_t)idx, a->u.mtu);
 		break;

@@ -166,6 +166,11 @@ tunnel_plan_links(struct plan *pl, struct nl *nl, const struct tunnel_conf *tc,
 				a->u.li.u.vxlan.no_udp_csum = wi->no_csum;
 				a->u.li.u.vxlan.learning = true;
 			}
+			/* Checked only when the wire is made: ethtool's
+			 * features are not compared by diff. */
+			if (wi->no_csum)
+				tunnel_plan_add(pl, A_CSUM_OFF, wi->name,
+				    "~ link %s checksum offload off", wi->name);
 		} else if (l->mtu != mtu &&
 		    (a = tunnel_plan_add(pl, A_LINK_MTU, wi->name, "~ link %s mtu %u "
 		    "(now %u)", wi->name, mtu, l->mtu)) != NULL)

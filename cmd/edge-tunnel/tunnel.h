@@ -169,6 +169,9 @@ int	tunnel_nat_delete(const char *ifname);
 /* A text form of the desired ruleset, for plans. */
 void	tunnel_nat_describe(const struct tunnel_conf *tc, char *buf, size_t len);
 
+/* offload.c: turn checksum offload off on a link.  0 or -errno. */
+int	tunnel_offload_csum_off(const char *ifname);
+
 /* show.c */
 int	tunnel_show(const char *ifname, bool script, bool keys);
 int	tunnel_strip(const struct tunnel_conf *tc);

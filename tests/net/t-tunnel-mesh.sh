@@ -54,6 +54,7 @@ VNI = $lo$hi
 Local = 10.99.0.$i
 Remote = 10.99.0.$j
 Bridge = br0
+$([ "$i" = 1 ] && echo "Checksum = off")
 CONF
 		done
 	} | tun_conf "${IF[$i]}" > /dev/null
@@ -64,6 +65,14 @@ nsx "${NS[1]}" ip -d link show vx2 | grep -q "dstport 4789" || fail "wire port i
 nsx "${NS[1]}" ip link show "${IF[1]}" | grep -q "mtu 1420" || fail "tunnel MTU"
 nsx "${NS[1]}" ip link show vx2 | grep -q "mtu 1370" || fail "wire MTU is not 1420 - 50"
 nsx "${NS[1]}" ip link show br0 | grep -q "mtu 1370" || fail "bridge MTU"
+# Site 1's wires: no UDP checksums, no checksum offload.
+nsx "${NS[1]}" ip -d link show vx2 | grep -q "noudpcsum" || fail "UDP checksums still on"
+if command -v ethtool >/dev/null; then
+	nsx "${NS[1]}" ethtool -k vx2 | grep -q "^tx-checksumming: off" ||
+		fail "checksum offload still on: $(nsx "${NS[1]}" ethtool -k vx2 | grep checksum)"
+	nsx "${NS[2]}" ethtool -k vx1 | grep -q "^tx-checksumming: on" ||
+		fail "checksum offload off where it was not asked"
+fi
 for i in 1 2 3; do
 	et "${NS[$i]}" diff "$T_TMP/${IF[$i]}.conf" > "$T_TMP/plan" ||
 		fail "site $i drifted: $(cat "$T_TMP/plan")"
