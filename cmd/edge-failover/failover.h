@@ -220,4 +220,39 @@ bool	failover_choice_equal(const struct failover_choice *a,
 char	*failover_choice_str(const struct failover_cfg *cfg,
 	    const struct failover_choice *c, char *buf, size_t len);
 
+/* ---- route.c ---- */
+
+struct nl;
+/* Replace the group's routes by c in one batch.  0, or -1 with err. */
+int	failover_route_apply(struct nl *nl, const struct failover_cfg *cfg,
+	    struct failover_group *g, const struct failover_choice *c,
+	    char *err, size_t errlen);
+/* The routes as ip-route(8) would show them; returns the length wanted. */
+size_t	failover_route_str(const struct failover_cfg *cfg,
+	    const struct failover_group *g, const struct failover_choice *c,
+	    char *buf, size_t len);
+
+/* ---- conntrack.c ---- */
+
+/*
+ * Delete the conntrack entries that go through gw: those whose reply
+ * tuple is addressed to one of addrs (the device's own addresses: what
+ * masquerading and local sockets put there), or whose mark matches the
+ * gateway's ConntrackMark.  *deleted counts them.  0, or -1 with err.
+ */
+int	failover_ct_flush(const struct failover_gw *gw, const int *families,
+	    const union edge_addr *addrs, size_t naddr, unsigned int *deleted,
+	    char *err, size_t errlen);
+
+/* ---- state.c ---- */
+
+/* Write the state file atomically (temporary file, then rename(2)).
+ * stream is "ok", "silent" or "ended". */
+int	failover_state_write(const char *path, const struct failover_cfg *cfg,
+	    uint64_t now, uint64_t wall, const char *stream,
+	    uint64_t last_input_wall, char *err, size_t errlen);
+/* The status verb: print the state file's gateways and groups to stdout.
+ * Returns the exit status: 0 all up, 1 not, 2 unreadable. */
+int	failover_status(const char *path, uint64_t wall);
+
 #endif

@@ -321,17 +321,17 @@ failover_gw_eval(struct failover_gw *gw, uint64_t now, uint64_t *next)
 		for (L = 0; L < FO_NLEVEL; L++) {
 			if ((S == FO_UNKNOWN || L > S) && t->ge_since[L]) {
 				w = t->ge_since[L] + h->down_after_ms;
-				if (w < *next)
+				if (w > now && w < *next)
 					*next = w;
 			}
 			if (S != FO_UNKNOWN && L < S && t->le_since[L]) {
 				w = t->le_since[L] + h->up_after_ms;
-				if (w < *next)
+				if (w > now && w < *next)
 					*next = w;
 			}
 		}
 	}
-	if (expire < *next)
+	if (expire > now && expire < *next)
 		*next = expire;
 	return false;
 }
