@@ -504,6 +504,14 @@ cfg_build(struct failover_cfg *cfg, struct conf *cp, char *err, size_t errlen)
 		    parse_failover(cfg, &c, &c.ent[i], &defh, err, errlen) < 0)
 			goto out;
 
+	for (s = 0; s < c.nsect; s++)
+		if (strcasecmp(c.sect[s], "Failover") == 0) {
+			if (health_check(&c, c.sect_line[s], &defh, err,
+			    errlen) < 0)
+				goto out;
+			break;
+		}
+
 	/* Pass 2: gateways. */
 	for (s = 0; s < c.nsect; s++) {
 		struct failover_gw *gw;

@@ -42,11 +42,11 @@ fo_lab() {
 		ns_make "FO_ISP$k" "isp$k"
 		local isp_var="FO_ISP$k"
 		local isp=${!isp_var}
-		veth "$FO_HOME" "$d" "$isp" down
-		veth "$isp" up "$FO_NET" "e$k"
+		veth "$FO_HOME" "$d" "$isp" cust
+		veth "$isp" upl "$FO_NET" "e$k"
 		nsx "$FO_HOME" ip addr add "10.8.$k.2/24" dev "$d"
-		nsx "$isp" ip addr add "10.8.$k.1/24" dev down
-		nsx "$isp" ip addr add "10.9.$k.1/24" dev up
+		nsx "$isp" ip addr add "10.8.$k.1/24" dev cust
+		nsx "$isp" ip addr add "10.9.$k.1/24" dev upl
 		nsx "$FO_NET" ip addr add "10.9.$k.2/24" dev "e$k"
 		nsx "$isp" sysctl -qw net.ipv4.ip_forward=1
 		nsx "$isp" ip route add default via "10.9.$k.2"
@@ -55,7 +55,7 @@ fo_lab() {
 			metric $((100 + k))
 		nsx "$isp" nft -f - <<-EOF
 		table inet fo {
-			chain fwd {
+			chain blk {
 				type filter hook forward priority 0;
 			}
 		}
@@ -78,16 +78,16 @@ fo_isp() { local v="FO_ISP$1"; echo "${!v}"; }
 fo_blackhole() {
 	local isp
 	isp=$(fo_isp "$1")
-	nsx "$isp" nft flush chain inet fo fwd
-	[ "$2" = on ] && nsx "$isp" nft add rule inet fo fwd drop
+	nsx "$isp" nft flush chain inet fo blk
+	[ "$2" = on ] && nsx "$isp" nft add rule inet fo blk drop
 	return 0
 }
 
 fo_loss() {
 	local isp
 	isp=$(fo_isp "$1")
-	nsx "$isp" nft flush chain inet fo fwd
-	nsx "$isp" nft add rule inet fo fwd numgen random mod 100 \< "$2" drop
+	nsx "$isp" nft flush chain inet fo blk
+	nsx "$isp" nft add rule inet fo blk numgen random mod 100 \< "$2" drop
 }
 
 # fo_prober VAR OUT DEV...: the prober's pid in VAR.  The real edge-probe
@@ -107,6 +107,9 @@ fo_prober() {
 		return
 	fi
 	FO_PROBER=ping-stand-in
+	# mawk reads a pipe in blocks unless told to be interactive
+	FO_AWK=awk
+	command -v mawk >/dev/null && FO_AWK="mawk -W interactive"
 	echo "edge-probe not built: using a ping-based stand-in" >&2
 	cat >"$T_TMP/probe.awk" <<-'EOF'
 	function ms(s) { gsub(/[][]/, "", s); return int(s * 1000) }
@@ -127,9 +130,10 @@ fo_prober() {
 	}
 	EOF
 	for d in "$@"; do
-		bg "$var" "$FO_HOME" sh -c "ping -n -D -O -i ${FO_INTERVAL:-0.2} \
-		    -I $d $FO_SERVER 2>/dev/null | exec awk -v n=$d-far -v g=$d \
-		    -v t=$FO_SERVER -f $T_TMP/probe.awk >>$out"
+		# awk is the process bg tracks; ping dies of SIGPIPE after it
+		bg "$var" "$FO_HOME" bash -c "exec $FO_AWK -v n=$d-far -v g=$d \
+		    -v t=$FO_SERVER -f $T_TMP/probe.awk >>$out < <(exec stdbuf -oL \
+		    ping -n -D -O -i ${FO_INTERVAL:-0.2} -I $d $FO_SERVER 2>/dev/null)"
 	done
 }
 

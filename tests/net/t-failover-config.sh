@@ -38,27 +38,27 @@ check() {
 	echo "case $n: $out"
 }
 
-check 8 'unknown key "Colour"' "$good
+check 9 'unknown key "Colour"' "$good
 Colour = red
 "
 check 7 "Via" "${good/Via = 10.8.1.1/Via = 10.8.1.300}"
-check 8 "Weight" "$good
+check 9 "Weight" "$good
 Weight = 0
 "
-check 9 "unknown section" "$good
+check 10 "unknown section" "$good
 
 [Gatway]
 Name = x
 "
 check 4 "no Device" "${good/Device = wan0/}"
-check 9 'no \[Gateway\] named "nosuch"' "$good
+check 10 'no \[Gateway\] named "nosuch"' "$good
 [Group]
 Gateways = wan, nosuch
 "
-check 4 "DegradedLoss 30 is above DownLoss 20" "${good/DownAfter = 600ms/DownLoss = 20
+check 1 "DegradedLoss 30 is above DownLoss 20" "${good/DownAfter = 600ms/DownLoss = 20
 DegradedLoss = 30}"
 check 2 "DownAfter" "${good/600ms/fast}"
-check 9 "AllDown" "$good
+check 10 "AllDown" "$good
 [Group]
 AllDown = maybe
 "
@@ -69,7 +69,7 @@ check 9 'already exists' "$good
 Name = wan
 Device = wan0
 "
-check 11 "Tier" "$good
+check 12 "Tier" "$good
 [Gateway]
 Name = lte
 Device = lte0

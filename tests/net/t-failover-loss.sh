@@ -45,7 +45,7 @@ fo_prober PROBE "$T_TMP/s0" wan0 lte0
 wait_for 5 grep -q "gateway wan: unknown -> up" "$T_TMP/a.log" ||
 	{ cat "$T_TMP/a.log"; fail "wan not up at start"; }
 isp=$(fo_isp 1)
-nsx "$isp" nft add rule inet fo fwd iifname down numgen random mod 100 \< 30 drop
+nsx "$isp" nft add rule inet fo blk iifname cust numgen random mod 100 \< 30 drop
 sleep 13
 
 st() { "$BIN/edge-failover" status -S "$1" | awk -v g="$2" '$1 == g { print $2 " " $5 }'; }
