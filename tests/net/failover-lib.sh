@@ -111,11 +111,13 @@ fo_prober() {
 	FO_AWK=awk
 	command -v mawk >/dev/null && FO_AWK="mawk -W interactive"
 	echo "edge-probe not built: using a ping-based stand-in" >&2
+	# one awk for every uplink, so that lines never interleave; each
+	# ping's lines come prefixed with its device
 	cat >"$T_TMP/probe.awk" <<-'EOF'
 	function ms(s) { gsub(/[][]/, "", s); return int(s * 1000) }
 	/no answer yet/ {
-		split($NF, a, "="); lost[a[2]] = 1
-		printf "r\t%.0f\t%s\t%s\ticmp\t%s\t%d\tdown\t-\ttimeout\n", ms($1), n, g, t, a[2]
+		split($NF, a, "="); lost[$1 " " a[2]] = 1
+		printf "r\t%.0f\t%s-far\t%s\ticmp\t%s\t%d\tdown\t-\ttimeout\n", ms($2), $1, $1, t, a[2]
 		fflush()
 	}
 	/bytes from/ {
@@ -123,29 +125,31 @@ fo_prober() {
 			if ($i ~ /^icmp_seq=/) { split($i, a, "="); s = a[2] }
 			if ($i ~ /^time=/) { split($i, b, "="); r = b[2] }
 		}
-		if (!(s in lost)) {
-			printf "r\t%.0f\t%s\t%s\ticmp\t%s\t%d\tup\t%d\t-\n", ms($1), n, g, t, s, r * 1000
+		if (!(($1 " " s) in lost)) {
+			printf "r\t%.0f\t%s-far\t%s\ticmp\t%s\t%d\tup\t%d\t-\n", ms($2), $1, $1, t, s, r * 1000
 			fflush()
 		}
 	}
 	EOF
+	local pings=""
 	for d in "$@"; do
-		# awk is the process bg tracks; ping dies of SIGPIPE after it
-		bg "$var" "$FO_HOME" bash -c "exec $FO_AWK -v n=$d-far -v g=$d \
-		    -v t=$FO_SERVER -f $T_TMP/probe.awk >>$out < <(exec stdbuf -oL \
-		    ping -n -D -O -i ${FO_INTERVAL:-0.2} -I $d $FO_SERVER 2>/dev/null)"
+		pings="$pings stdbuf -oL ping -n -D -O -i ${FO_INTERVAL:-0.2} -I $d \
+		    $FO_SERVER 2>/dev/null | sed -u 's/^/$d /' &"
 	done
+	# awk is the process bg tracks; the pings die of SIGPIPE after it
+	bg "$var" "$FO_HOME" bash -c "exec $FO_AWK -v t=$FO_SERVER \
+	    -f $T_TMP/probe.awk >>$out < <($pings wait)"
 }
 
 fo_route() {
 	nsx "$FO_HOME" ip route show table "${FO_TABLE:-main}" proto 252 |
-		tr -s ' \n' '  '
+		tr -s ' \t\n' '   '
 }
 
 fo_wait_route() {
 	local secs=$1 pat=$2
 	wait_for "$secs" bash -c "ip -n $FO_HOME route show table \
-		${FO_TABLE:-main} proto 252 | tr -s ' \n' '  ' | grep -Eq '$pat'"
+		${FO_TABLE:-main} proto 252 | tr -s ' \t\n' '   ' | grep -Eq '$pat'"
 }
 
 # now in milliseconds
