@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <check.h>
 
 #include "failover.h"
@@ -561,6 +562,110 @@ START_TEST(test_duration)
 }
 END_TEST
 
+/* ---- configuration ---- */
+
+static const char good_conf[] =
+    "# two uplinks\n"
+    "[Failover]\n"
+    "DownAfter = 600ms\n"
+    "UpAfter = 5\n"
+    "Hook = logger -t failover \"$GATEWAY $STATE\"\n"
+    "\n"
+    "[Gateway]\n"
+    "Name = wan\n"
+    "Device = wan0\n"
+    "Via = 192.0.2.1\n"
+    "Targets = wan0-gw, wan0-far\n"
+    "DownLoss = 30\n"
+    "\n"
+    "[Gateway]\n"
+    "Name = lte\n"
+    "Device = lte0\n"
+    "Via = 2001:db8::1\n"
+    "Tier = 2\n"
+    "Weight = 3\n"
+    "Metered = yes\n"
+    "\n"
+    "[Group]\n"
+    "Name = inet\n"
+    "Table = 100\n"
+    "AllDown = all\n";
+
+START_TEST(test_config_good)
+{
+	struct failover_cfg cfg;
+	char err[256] = "";
+	int rc;
+
+	rc = failover_cfg_parse(&cfg, "t.conf", good_conf,
+	    sizeof(good_conf) - 1, err, sizeof(err));
+	ck_assert_msg(rc == 0, "%s", err);
+	ck_assert_uint_eq(cfg.ngw, 2);
+	ck_assert_str_eq(cfg.gw[0].name, "wan");
+	ck_assert_uint_eq(cfg.gw[0].h.down_after_ms, 600);
+	ck_assert_uint_eq(cfg.gw[0].h.up_after_ms, 5000);
+	ck_assert_uint_eq(cfg.gw[0].h.down_loss, 30);
+	ck_assert_uint_eq(cfg.gw[1].h.down_loss, 20);
+	ck_assert_uint_eq(cfg.gw[0].h.degraded_rtt_ms, 200);
+	ck_assert_uint_eq(cfg.gw[0].h.down_rtt_ms, 500);
+	ck_assert_uint_eq(cfg.gw[0].nmatch, 2);
+	ck_assert_str_eq(cfg.gw[0].match[1], "wan0-far");
+	ck_assert_str_eq(cfg.gw[1].match[0], "lte");	/* default: Name */
+	ck_assert(!cfg.gw[0].flush_ct);
+	ck_assert(cfg.gw[1].flush_ct);			/* metered */
+	ck_assert_uint_eq(cfg.gw[1].tier, 2);
+	ck_assert_uint_eq(cfg.gw[1].weight, 3);
+	ck_assert_uint_eq(cfg.ngroup, 1);
+	ck_assert_uint_eq(cfg.group[0].table, 100);
+	ck_assert_int_eq(cfg.group[0].alldown, FO_ALLDOWN_ALL);
+	/* IPv4 and IPv6 next hops: a default route of each family */
+	ck_assert_uint_eq(cfg.group[0].ndst, 2);
+	ck_assert_int_eq(cfg.group[0].dst[0].family, AF_INET);
+	ck_assert_int_eq(cfg.group[0].dst[1].family, AF_INET6);
+	ck_assert_ptr_nonnull(strstr(cfg.hook, "$GATEWAY"));
+	failover_cfg_free(&cfg);
+}
+END_TEST
+
+START_TEST(test_config_errors)
+{
+	static const struct {
+		const char *text, *want;
+	} bad[] = {
+		{ "[Gateway]\nName = a\nDevice = x\nWeight = 300\n",
+		  "t.conf:4: Weight" },
+		{ "[Gateway]\nName = a\nDevice = x\nVia = nope\n",
+		  "t.conf:4: Via" },
+		{ "[Gateway]\nName = a\n", "t.conf:1: [Gateway] a has no "
+		  "Device" },
+		{ "[Failover]\nUpAfter = soon\n[Gateway]\nName = a\n"
+		  "Device = x\n", "t.conf:2: UpAfter" },
+		{ "[Gateway]\nName = a b\nDevice = x\n", "t.conf:2: Name" },
+		{ "[Gateway]\nName = a\nDevice = x\nMetered = perhaps\n",
+		  "t.conf:4: Metered" },
+		{ "[Gateway]\nName = a\nDevice = x\n[Group]\nTable = 255\n",
+		  "t.conf:5: Table" },
+		{ "[Gateway]\nName = a\nDevice = x\n[Group]\nName = g\n"
+		  "[Group]\nName = g\n", "t.conf:6: a [Group] named" },
+		{ "[Gateway]\nName = a\nDevice = x\n[Group]\n[Group]\n",
+		  "t.conf:5: [Group] group2 programs the same route" },
+	};
+	struct failover_cfg cfg;
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		ck_assert_int_eq(failover_cfg_parse(&cfg, "t.conf", bad[i].text,
+		    strlen(bad[i].text), err, sizeof(err)), -1);
+		ck_assert_msg(strncmp(err, bad[i].want, strlen(bad[i].want))
+		    == 0, "case %zu: \"%s\", wanted \"%s...\"", i, err,
+		    bad[i].want);
+		failover_cfg_free(&cfg);
+	}
+}
+END_TEST
+
 Suite *make_failover_suite(void);
 
 Suite *
@@ -590,6 +695,11 @@ make_failover_suite(void)
 	tcase_add_test(tc, test_parse_result);
 	tcase_add_test(tc, test_parse_bad);
 	tcase_add_test(tc, test_duration);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("config");
+	tcase_add_test(tc, test_config_good);
+	tcase_add_test(tc, test_config_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }
