@@ -3,6 +3,7 @@
  * edge-probe's parsers: target specifications, durations, and the reply
  * parsers (HTTP status line, TLS records, DNS answers).
  */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
