@@ -244,6 +244,18 @@ fmt_time(char *buf, size_t len, uint64_t ms, bool date)
 	strftime(buf, len, date ? "%Y-%m-%d %H:%M:%S UTC" : "%H:%M:%S", &tm);
 }
 
+/* An axis label: microseconds below a millisecond, else milliseconds. */
+static void
+fmt_latency(char *buf, size_t len, double us, uint32_t scale)
+{
+	if (scale < 2000)
+		snprintf(buf, len, "%.0f us", us);
+	else if (scale < 20000)
+		snprintf(buf, len, "%.1f ms", us / 1000);
+	else
+		snprintf(buf, len, "%.0f ms", us / 1000);
+}
+
 /* Loss colours, as smokeping: none, a little, some, much, all. */
 static const char *
 loss_colour(double loss)
@@ -295,14 +307,13 @@ svg(const struct history *h, const char *path, uint64_t bucket_ms)
 	    "height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" "
 	    "font-size=\"11\">\n<rect width=\"100%%\" height=\"100%%\" "
 	    "fill=\"white\"/>\n<text x=\"%d\" y=\"20\" font-size=\"14\">"
-	    "edge-probe: %s to %s, buckets of %.1f s</text>\n",
-	    W, height, W, height, ML, t1, t2, (double)bucket_ms / 1000);
+	    "edge-probe: %s to %s, buckets of %llu ms</text>\n",
+	    W, height, W, height, ML, t1, t2, (unsigned long long)bucket_ms);
 	for (i = 0; i < h->n; i++) {
 		const struct series *s = &h->s[i];
 		uint32_t *all, *r, ymax;
 		size_t nup = 0, *cnt, *start, k;
 		double y0 = MT + (double)i * (PH + 40) + 20, yb = y0 + PH;
-		bool pen = false;
 
 		/* Scale: the 98th percentile of everything, with room. */
 		if (!(all = malloc((s->n + 1) * sizeof(*all))) ||
@@ -326,11 +337,14 @@ svg(const struct history *h, const char *path, uint64_t bucket_ms)
 		for (k = 0; k <= 4; k++) {
 			double y = yb - LOSSH - (PH - LOSSH) * (double)k / 4;
 
+			char lab[32];
+
+			fmt_latency(lab, sizeof(lab),
+			    (double)ymax * (double)k / 4, ymax);
 			fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.0f\" "
 			    "y2=\"%.1f\" stroke=\"#ddd\"/>\n<text x=\"%d\" "
-			    "y=\"%.1f\" text-anchor=\"end\">%.1f ms</text>\n",
-			    ML, y, ML + pw, y, ML - 4, y + 4,
-			    (double)ymax * (double)k / 4 / 1000);
+			    "y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
+			    ML, y, ML + pw, y, ML - 4, y + 4, lab);
 		}
 		/* Samples are per target in time order; sort to be sure. */
 		qsort(s->v, s->n, sizeof(*s->v), cmp_sample);
@@ -348,7 +362,6 @@ svg(const struct history *h, const char *path, uint64_t bucket_ms)
 			uint32_t mn, q1, med, q3, mx;
 
 			if (cnt[b] == 0) {
-				pen = false;
 				continue;
 			}
 			for (j = start[b]; j < start[b] + cnt[b]; j++)
@@ -364,7 +377,6 @@ svg(const struct history *h, const char *path, uint64_t bucket_ms)
 				    bw, LOSSH * loss / 100, loss_colour(loss),
 				    loss);
 			if (m == 0) {
-				pen = false;
 				continue;
 			}
 			qsort(r, m, sizeof(*r), cmp_u32);
@@ -376,27 +388,25 @@ svg(const struct history *h, const char *path, uint64_t bucket_ms)
 #define Y(v) (yb - LOSSH - (PH - LOSSH) * \
 	    ((double)((v) > ymax ? ymax : (v)) / (double)ymax))
 			fprintf(f, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" "
-			    "height=\"%.1f\" fill=\"#ccc\"/>\n", x, Y(mx), bw,
+			    "height=\"%.1f\" fill=\"#d8d8d8\"/>\n", x, Y(mx), bw,
 			    Y(mn) - Y(mx) + 0.5);
 			fprintf(f, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" "
-			    "height=\"%.1f\" fill=\"#888\"/>\n", x, Y(q3), bw,
+			    "height=\"%.1f\" fill=\"#909090\"/>\n", x, Y(q3), bw,
 			    Y(q1) - Y(q3) + 0.5);
 			fprintf(f, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" "
 			    "height=\"2\" fill=\"%s\"><title>median %.3f ms, "
 			    "loss %.1f%%</title></rect>\n", x, Y(med) - 1,
 			    bw, loss_colour(loss), (double)med / 1000, loss);
 #undef Y
-			pen = true;
 		}
-		(void)pen;
 		for (k = 0; k <= 4; k++) {
 			uint64_t tm = h->tmin + span * k / 4;
 			double x = ML + pw * (double)k / 4;
 
 			fmt_time(t1, sizeof(t1), tm, false);
 			fprintf(f, "<text x=\"%.1f\" y=\"%.0f\" "
-			    "text-anchor=\"middle\">%s</text>\n", x, yb + 14,
-			    t1);
+			    "text-anchor=\"%s\">%s</text>\n", x, yb + 14,
+			    k == 0 ? "start" : k == 4 ? "end" : "middle", t1);
 		}
 		fprintf(f, "</g>\n");
 		free(all);
