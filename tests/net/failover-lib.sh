@@ -98,6 +98,7 @@ fo_prober() {
 	local args=() d
 	if [ -x "$BIN/edge-probe" ] && [ -z "${FO_FAKE_PROBE:-}" ]; then
 		FO_PROBER=edge-probe
+		echo "prober: $BIN/edge-probe" >&2
 		for d in "$@"; do
 			args+=(icmp "$FO_SERVER" dev "$d" name "$d-far" group "$d")
 		done
