@@ -21,6 +21,11 @@
 
 #include "failover.h"
 
+/* Probes are sent by timers that may fire a little early or late: a run
+ * of lost probes this much short of down_after_ms still counts, or one
+ * millisecond of jitter would cost a whole probe interval. */
+#define RUN_SLACK_MS	20
+
 static const char *const state_names[] = {
 	[FO_UP] = "up",
 	[FO_DEGRADED] = "degraded",
@@ -218,7 +223,8 @@ static bool
 target_worse(const struct failover_target *t, const struct failover_health *h,
     int L, uint64_t now)
 {
-	if (lost_run_ms(t) >= h->down_after_ms && t->run_first_lost != 0)
+	if (t->run_first_lost != 0 &&
+	    lost_run_ms(t) + RUN_SLACK_MS >= h->down_after_ms)
 		return true;	/* every level, DOWN included */
 	return t->ge_since[L] != 0 && now - t->ge_since[L] >= h->down_after_ms;
 }

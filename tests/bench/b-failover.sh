@@ -40,6 +40,18 @@ Targets = lte0-far
 EOF
 
 bg MON "$FO_HOME" sh -c "exec ip -ts monitor route >$T_TMP/mon.log"
+# The blackhole is switched by an nft session started beforehand: a new
+# nft process takes 50-200 ms to start here, which would blur t0.
+mkfifo "$T_TMP/nft"
+bg NFT "$(fo_isp 1)" sh -c "exec nft -i <$T_TMP/nft >$T_TMP/nft.log 2>&1"
+exec 7>"$T_TMP/nft"
+blackhole() {	# on|off
+	if [ "$1" = on ]; then
+		echo "add rule inet fo blk drop" >&7
+	else
+		echo "flush chain inet fo blk" >&7
+	fi
+}
 mkfifo "$T_TMP/stream"
 bg FO "$FO_HOME" "$BIN/edge-failover" -f "$T_TMP/wan.conf" \
 	-i "$T_TMP/stream" 2>"$T_TMP/fo.log"
@@ -53,11 +65,12 @@ median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]
 route_time() {
 	local t=$1 dev=$2
 	while IFS= read -r line; do
-		case $line in *"proto 252"*"dev $dev"*) ;; *) continue ;; esac
+		case $line in *"proto 252"*) ;; *) continue ;; esac
+		case $line in Deleted*) continue ;; *"dev $dev "*) ;; *) continue ;; esac
 		ts=${line%%]*}; ts=${ts#[}
 		s=$(date -d "$ts" +%s.%N)
 		awk -v a="$s" -v b="$t" 'BEGIN { exit !(a > b) }' || continue
-		awk -v a="$s" 'BEGIN { printf "%d\n", a * 1000 }'
+		awk -v a="$s" 'BEGIN { printf "%.0f\n", a * 1000 }'
 		return
 	done <"$T_TMP/mon.log"
 }
@@ -66,14 +79,14 @@ switch=() prog=()
 for i in $(seq "$RUNS"); do
 	sleep "0.$((RANDOM % 200 + 800))"	# a random phase of the probes
 	t0=$(date +%s.%N)
-	fo_blackhole 1 on
+	blackhole on
 	fo_wait_route 5 "via 10.8.2.1 dev lte0" || fail "run $i: no switch"
 	sleep 0.1
 	r=$(route_time "$t0" lte0)
 	[ -n "$r" ] || fail "run $i: no route change seen"
-	ms=$((r - $(awk -v a="$t0" 'BEGIN { printf "%d", a * 1000 }')))
+	ms=$((r - $(awk -v a="$t0" 'BEGIN { printf "%.0f", a * 1000 }')))
 	switch+=("$ms")
-	fo_blackhole 1 off
+	blackhole off
 	fo_wait_route 8 "via 10.8.1.1 dev wan0" || fail "run $i: no failback"
 	p=$(grep "dev lte0 (was" "$T_TMP/fo.log" | tail -n 1 |
 		sed -n 's/.*, \([0-9]*\) us after the decision.*/\1/p')
