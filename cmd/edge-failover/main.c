@@ -53,6 +53,7 @@ struct app {
 	bool		 silent;
 
 	struct ev_timer	 eval_t, stream_t, beat_t;
+	char		 route_err[FO_MAX_GROUPS][256];
 	int		 status;	/* exit status */
 };
 
@@ -174,6 +175,17 @@ addr_cb(const struct nl_addr *ad, void *arg)
 }
 
 static void
+resolve_ifindex(struct app *a, struct failover_gw *gw)
+{
+	int rc;
+
+	if (gw->ifindex != 0 || !a->nl_ok)
+		return;
+	if ((rc = nl_ifindex(&a->nl, gw->dev)) > 0)
+		gw->ifindex = (uint32_t)rc;
+}
+
+static void
 flush_conntrack(struct app *a, struct failover_gw *gw)
 {
 	struct addrs x;
@@ -187,6 +199,7 @@ flush_conntrack(struct app *a, struct failover_gw *gw)
 		    gw->name);
 		return;
 	}
+	resolve_ifindex(a, gw);
 	if (gw->ifindex != 0 && (rc = nl_addr_dump(&a->nl, AF_UNSPEC,
 	    gw->ifindex, addr_cb, &x)) < 0)
 		log_warnx("gateway %s: addresses of %s: %s", gw->name, gw->dev,
@@ -210,16 +223,6 @@ in_choice(const struct failover_choice *c, unsigned int gi)
 	return false;
 }
 
-static void
-resolve_ifindex(struct app *a, struct failover_gw *gw)
-{
-	int rc;
-
-	if (gw->ifindex != 0 || !a->nl_ok)
-		return;
-	if ((rc = nl_ifindex(&a->nl, gw->dev)) > 0)
-		gw->ifindex = (uint32_t)rc;
-}
 
 /* Point group g at c.  Returns true when its route changed. */
 static bool
@@ -231,12 +234,13 @@ program(struct app *a, struct failover_group *g,
 	size_t i;
 
 	for (i = 0; i < c->n; i++) {
+		const struct failover_gw *gw = &a->cfg.gw[c->gw[i]];
+
 		resolve_ifindex(a, &a->cfg.gw[c->gw[i]]);
-		if (a->cfg.gw[c->gw[i]].ifindex == 0 && !a->dry) {
-			log_warnx("group %s: device %s of gateway %s not found",
-			    g->name, a->cfg.gw[c->gw[i]].dev,
-			    a->cfg.gw[c->gw[i]].name);
-			return false;
+		if (gw->ifindex == 0 && !a->dry) {
+			snprintf(err, sizeof(err), "device %s of gateway %s "
+			    "not found", gw->dev, gw->name);
+			goto fail;
 		}
 	}
 	if (g->programmed)
@@ -249,10 +253,9 @@ program(struct app *a, struct failover_group *g,
 		    was);
 	} else {
 		if (failover_route_apply(&a->nl, &a->cfg, g, c, err,
-		    sizeof(err)) < 0) {
-			log_warnx("group %s: %s", g->name, err);
-			return false;
-		}
+		    sizeof(err)) < 0)
+			goto fail;
+		a->route_err[g - a->cfg.group][0] = '\0';
 		done_us = ev_monotonic_us();
 		log_info("group %s: route %s (was %s), %llu us after the "
 		    "decision", g->name, now, was,
@@ -262,6 +265,17 @@ program(struct app *a, struct failover_group *g,
 	g->programmed = true;
 	g->changes++;
 	return true;
+fail:
+	/* A device may have been made anew (a PPP or modem link): look its
+	 * index up again next time. */
+	for (i = 0; i < c->n; i++)
+		a->cfg.gw[c->gw[i]].ifindex = 0;
+	/* Retried with every evaluation; said once. */
+	if (strcmp(err, a->route_err[g - a->cfg.group]) != 0)
+		log_warnx("group %s: %s", g->name, err);
+	snprintf(a->route_err[g - a->cfg.group], sizeof(a->route_err[0]),
+	    "%s", err);
+	return false;
 }
 
 static void
@@ -487,6 +501,17 @@ on_input(struct ev *ev, struct ev_io *io, uint32_t events)
 	a->last_input = now_ms(a);
 	a->last_input_wall = ev_realtime_ms();
 	if (a->silent) {
+		size_t i, k;
+
+		/* Time spent blind proves nothing either way: the
+		 * hysteresis starts over. */
+		for (i = 0; i < a->cfg.ngw; i++)
+			for (k = 0; k < FO_MAX_TARGETS; k++) {
+				struct failover_target *t = &a->cfg.gw[i].tg[k];
+
+				memset(t->ge_since, 0, sizeof(t->ge_since));
+				memset(t->le_since, 0, sizeof(t->le_since));
+			}
 		a->silent = false;
 		log_info("input is back");
 		run_hook(a, "stream", "", "ok", "silent", 0, 0);
