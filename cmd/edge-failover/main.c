@@ -27,7 +27,8 @@
 #include "failover.h"
 
 #define DEFAULT_CONF	"/etc/edgekit/failover.conf"
-#define HEARTBEAT_MS	10000
+#define BEAT_MS		2000	/* routes checked */
+#define STATE_BEATS	5	/* state file rewritten every 5 beats */
 #define MAX_LINE	4096
 #define MAX_ADDRS	16
 
@@ -53,6 +54,7 @@ struct app {
 	bool		 silent;
 
 	struct ev_timer	 eval_t, stream_t, beat_t;
+	unsigned int	 beats;
 	char		 route_err[FO_MAX_GROUPS][256];
 	int		 status;	/* exit status */
 };
@@ -409,11 +411,91 @@ on_stream_timer(struct ev *ev, struct ev_timer *t)
 		ev_timer_start(ev, t, a->cfg.stream_timeout_ms - (now - last));
 }
 
+/* Is dst (with the group's metric) among the routes found? */
+struct seen {
+	const struct failover_group *g;
+	bool		 found[FO_MAX_DST];
+};
+
+static int
+seen_cb(const struct nl_route *r, void *arg)
+{
+	struct seen *x = arg;
+	size_t i;
+
+	for (i = 0; i < x->g->ndst; i++)
+		if (prefix_equal(&r->dst, &x->g->dst[i]) &&
+		    r->priority == x->g->metric)
+			x->found[i] = true;
+	return 0;
+}
+
+/*
+ * The kernel drops a route whose only device goes away or down, and
+ * someone may delete ours by hand: put back what a group should have.
+ */
+static void
+check_routes(struct app *a)
+{
+	char err[256];
+	size_t j, i;
+	int rc;
+
+	if (a->dry || !a->nl_ok)
+		return;
+	for (j = 0; j < a->cfg.ngroup; j++) {
+		struct failover_group *g = &a->cfg.group[j];
+		struct seen x;
+		bool missing = false;
+
+		if (!g->programmed || g->active.n == 0)
+			continue;
+		memset(&x, 0, sizeof(x));
+		x.g = g;
+		for (i = 0; i < g->ndst; i++)
+			if (i == 0 || g->dst[i].family != g->dst[i - 1].family)
+				if ((rc = nl_route_dump(&a->nl, g->dst[i].family,
+				    g->table ? g->table : 254, a->cfg.protocol,
+				    seen_cb, &x)) < 0)
+					return;
+		for (i = 0; i < g->ndst; i++) {
+			size_t k;
+			bool served = false;
+
+			/* A family no chosen gateway serves has no route
+			 * on purpose. */
+			for (k = 0; k < g->active.n; k++) {
+				int f = a->cfg.gw[g->active.gw[k]].via_family;
+
+				if (f == 0 || f == g->dst[i].family)
+					served = true;
+			}
+			if (served && !x.found[i])
+				missing = true;
+		}
+		if (!missing)
+			continue;
+		if (failover_route_apply(&a->nl, &a->cfg, g, &g->active, err,
+		    sizeof(err)) < 0) {
+			if (strcmp(err, a->route_err[j]) != 0)
+				log_warnx("group %s: %s", g->name, err);
+			snprintf(a->route_err[j], sizeof(a->route_err[0]),
+			    "%s", err);
+		} else
+			log_info("group %s: a route was gone, programmed "
+			    "again", g->name);
+	}
+}
+
 static void
 on_beat(struct ev *ev, struct ev_timer *t)
 {
-	write_state(t->arg);
-	ev_timer_start(ev, t, HEARTBEAT_MS);
+	struct app *a = t->arg;
+
+	check_routes(a);
+	if (++a->beats % STATE_BEATS == 0)
+		write_state(a);
+	ev_timer_start(ev, t, BEAT_MS);
 }
 
 static void
@@ -723,7 +805,7 @@ main(int argc, char **argv)
 	    ev_signal(a->ev, SIGCHLD, on_signal, a) < 0)
 		err(1, "signals");
 	ev_timer_start(a->ev, &a->stream_t, a->cfg.stream_timeout_ms);
-	ev_timer_start(a->ev, &a->beat_t, HEARTBEAT_MS);
+	ev_timer_start(a->ev, &a->beat_t, BEAT_MS);
 	log_info("%zu gateways, %zu groups%s", a->cfg.ngw, a->cfg.ngroup,
 	    a->dry ? ", dry run: no route is changed" : "");
 	write_state(a);
