@@ -57,7 +57,7 @@ bg FO "$FO_HOME" "$BIN/edge-failover" -f "$T_TMP/wan.conf" \
 	-i "$T_TMP/stream" 2>"$T_TMP/fo.log"
 fo_prober PROBE "$T_TMP/stream" wan0 lte0
 fo_wait_route 5 "via 10.8.1.1 dev wan0" || fail "no route via wan0"
-echo "prober: $FO_PROBER"
+echo "prober: $FO_PROBER; load: $(cut -d" " -f1-3 /proc/loadavg) on $(nproc) cores"
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
@@ -75,7 +75,7 @@ route_time() {
 	done <"$T_TMP/mon.log"
 }
 
-switch=() prog=()
+switch=() prog=() back=()
 for i in $(seq "$RUNS"); do
 	sleep "0.$((RANDOM % 200 + 800))"	# a random phase of the probes
 	t0=$(date +%s.%N)
@@ -86,12 +86,16 @@ for i in $(seq "$RUNS"); do
 	[ -n "$r" ] || fail "run $i: no route change seen"
 	ms=$((r - $(awk -v a="$t0" 'BEGIN { printf "%.0f", a * 1000 }')))
 	switch+=("$ms")
+	t2=$(date +%s.%N)
 	blackhole off
 	fo_wait_route 8 "via 10.8.1.1 dev wan0" || fail "run $i: no failback"
+	sleep 0.1
+	r=$(route_time "$t2" wan0)
+	back+=($((r - $(awk -v a="$t2" 'BEGIN { printf "%.0f", a * 1000 }'))))
 	p=$(grep "dev lte0 (was" "$T_TMP/fo.log" | tail -n 1 |
 		sed -n 's/.*, \([0-9]*\) us after the decision.*/\1/p')
 	prog+=("$p")
-	echo "run $i: outage -> route via LTE in $ms ms; programmed $p us after the decision"
+	echo "run $i: outage -> route via LTE in $ms ms; programmed $p us after the decision; back ${back[-1]} ms after the repair"
 done
 
 ms_med=$(printf '%s\n' "${switch[@]}" | median)
@@ -99,6 +103,9 @@ ms_max=$(printf '%s\n' "${switch[@]}" | sort -n | tail -n 1)
 us_med=$(printf '%s\n' "${prog[@]}" | median)
 us_max=$(printf '%s\n' "${prog[@]}" | sort -n | tail -n 1)
 echo "switch on total outage: median $ms_med ms, max $ms_max ms (target <= 1000 ms; dpinger defaults ~14000-16000 ms: ratio $(awk -v m="$ms_med" 'BEGIN { printf "%.0fx", 15000 / m }') faster)"
+echo "failback after the repair: median $(printf '%s\n' "${back[@]}" | median) ms (UpAfter 2000 ms)"
 echo "route programming after the decision: median $us_med us, max $us_max us (target <= 10000 us)"
+b_min=$(printf '%s\n' "${back[@]}" | sort -n | head -n 1)
+[ "$b_min" -ge 2000 ] || fail "failback after $b_min ms, before UpAfter"
 awk -v m="$ms_med" -v u="$us_med" 'BEGIN { exit !(m <= 1000 && u <= 10000) }' ||
 	fail "targets missed"
