@@ -485,6 +485,47 @@ START_TEST(test_choose_multipath_reweight)
 }
 END_TEST
 
+START_TEST(test_route_str)
+{
+	struct failover_cfg *cfg = cfg3();
+	struct failover_group *g = &cfg->group[0];
+	struct failover_choice c;
+	char buf[512], err[64];
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(cfg->gw[i].dev, sizeof(cfg->gw[i].dev), "eth%zu", i);
+		cfg->gw[i].via_family = AF_INET;
+		cfg->gw[i].via.b[0] = 192;
+		cfg->gw[i].via.b[1] = 0;
+		cfg->gw[i].via.b[2] = 2;
+		cfg->gw[i].via.b[3] = (uint8_t)(i + 1);
+		cfg->gw[i].state = FO_UP;
+		cfg->gw[i].tier = 1;
+	}
+	cfg->gw[2].via_family = 0;	/* point-to-point */
+	ck_assert(prefix_parse("0.0.0.0/0", &g->dst[0], 0, err, sizeof(err)));
+	ck_assert(prefix_parse("::/0", &g->dst[1], 0, err, sizeof(err)));
+	g->ndst = 2;
+	g->table = 100;
+	ck_assert_int_eq(failover_choose(cfg, g, 0, 0, &c), 1);
+	failover_route_str(cfg, g, &c, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "default nexthop via 192.0.2.1 dev eth0 weight 1"
+	    " nexthop via 192.0.2.2 dev eth1 weight 2 nexthop dev eth2"
+	    " weight 3 table 100; default6 dev eth2 table 100");
+	cfg->gw[2].state = FO_DOWN;
+	ck_assert_int_eq(failover_choose(cfg, g, 0, 0, &c), 1);
+	failover_route_str(cfg, g, &c, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "default nexthop via 192.0.2.1 dev eth0 weight 1"
+	    " nexthop via 192.0.2.2 dev eth1 weight 2 table 100;"
+	    " default6 unreachable table 100");
+	/* truncation is safe */
+	failover_route_str(cfg, g, &c, buf, 10);
+	ck_assert_uint_eq(strlen(buf), 9);
+	cfg_free3(cfg);
+}
+END_TEST
+
 /* ---- the stream ---- */
 
 START_TEST(test_parse_result)
@@ -689,6 +730,7 @@ make_failover_suite(void)
 	tc = tcase_create("groups");
 	tcase_add_test(tc, test_choose_tiers);
 	tcase_add_test(tc, test_choose_multipath_reweight);
+	tcase_add_test(tc, test_route_str);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("stream");
