@@ -36,7 +36,7 @@ enum failover_state {
 #define FO_NAMELEN	64
 
 /* Default rtnetlink protocol number marking edge-failover's routes. */
-#define FO_RTPROT	252
+#define FO_RTPROT	203	/* edgekit(7) */
 
 /* Health thresholds and hysteresis of one gateway. */
 struct failover_health {

@@ -61,11 +61,11 @@ echo "prober: $FO_PROBER; load: $(cut -d" " -f1-3 /proc/loadavg) on $(nproc) cor
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-# epoch ms of the first proto-252 route change through DEV after T (s.ns)
+# epoch ms of the first proto-203 route change through DEV after T (s.ns)
 route_time() {
 	local t=$1 dev=$2
 	while IFS= read -r line; do
-		case $line in *"proto 252"*) ;; *) continue ;; esac
+		case $line in *"proto 203"*) ;; *) continue ;; esac
 		case $line in Deleted*) continue ;; *"dev $dev "*) ;; *) continue ;; esac
 		ts=${line%%]*}; ts=${ts#[}
 		s=$(date -d "$ts" +%s.%N)

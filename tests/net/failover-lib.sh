@@ -143,14 +143,14 @@ fo_prober() {
 }
 
 fo_route() {
-	nsx "$FO_HOME" ip route show table "${FO_TABLE:-main}" proto 252 |
+	nsx "$FO_HOME" ip route show table "${FO_TABLE:-main}" proto 203 |
 		tr -s ' \t\n' '   '
 }
 
 fo_wait_route() {
 	local secs=$1 pat=$2
 	wait_for "$secs" bash -c "ip -n $FO_HOME route show table \
-		${FO_TABLE:-main} proto 252 | tr -s ' \t\n' '   ' | grep -Eq '$pat'"
+		${FO_TABLE:-main} proto 203 | tr -s ' \t\n' '   ' | grep -Eq '$pat'"
 }
 
 # now in milliseconds

@@ -86,7 +86,7 @@ check 9 "no gateway has a next hop for ::/0" "$good
 [Group]
 Destination = default6
 "
-[ -z "$(ip -n "$NS" route show proto 252)" ] || fail "a route was added"
+[ -z "$(ip -n "$NS" route show proto 203)" ] || fail "a route was added"
 ok "$n bad configurations refused with file:line"
 
 # A good one: dry run, fed two results by hand through a pipe.
@@ -98,5 +98,5 @@ out=$( { printf 'r\t%s\twan\t-\ticmp\t203.0.113.10\t0\tup\t900\tttl=64\n' $now;
 echo "$out"
 grep -q "gateway wan: unknown -> up" <<<"$out" || fail "good config: $out"
 grep -q "would route default via 10.8.1.1 dev wan0" <<<"$out" || fail "dry run: $out"
-[ -z "$(ip -n "$NS" route show proto 252)" ] || fail "dry run added a route"
+[ -z "$(ip -n "$NS" route show proto 203)" ] || fail "dry run added a route"
 ok "good configuration, dry run"

@@ -118,7 +118,7 @@ ok "status"
 grep "us after the decision" "$T_TMP/fo.log"
 
 # A route deleted behind its back comes back within a few seconds.
-nsx "$FO_HOME" ip route del default proto 252
+nsx "$FO_HOME" ip route del default proto 203
 fo_wait_route 4 "default via 10.8.1.1 dev wan0" || fail "deleted route not restored"
 grep -q "a route was gone, programmed again" "$T_TMP/fo.log" || fail "not logged"
 ok "a deleted route is put back"

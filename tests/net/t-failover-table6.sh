@@ -81,10 +81,10 @@ bg PROBE "$FO_HOME" "$BIN/edge-probe" -i 0.2 -t 0.2 -R 0 \
 	icmp $S6 dev c1 name c1-far6 icmp $S6 dev c2 name c2-far6 \
 	>"$T_TMP/stream" 2>"$T_TMP/probe.err"
 
-r6() { nsx "$FO_HOME" ip -6 route show table 100 proto 252 | tr -s ' \t\n' '   '; }
-r4() { nsx "$FO_HOME" ip route show table 100 proto 252 | tr -s ' \t\n' '   '; }
+r6() { nsx "$FO_HOME" ip -6 route show table 100 proto 203 | tr -s ' \t\n' '   '; }
+r4() { nsx "$FO_HOME" ip route show table 100 proto 203 | tr -s ' \t\n' '   '; }
 m6="nexthop via 2001:db8:81::1 dev c1 weight 1 nexthop via 2001:db8:82::1 dev c2 weight 2"
-wait_for 5 bash -c "[ \$(ip -n $FO_HOME -6 route show table 100 proto 252 | tr -s ' \t\n' '   ' | grep -o '$m6' | wc -l) -eq 2 ]" ||
+wait_for 5 bash -c "[ \$(ip -n $FO_HOME -6 route show table 100 proto 203 | tr -s ' \t\n' '   ' | grep -o '$m6' | wc -l) -eq 2 ]" ||
 	{ cat "$T_TMP/fo.log"; fail "IPv6 multipath: $(r6)"; }
 r6 | grep -q "default metric 10" || fail "no default6 in table 100: $(r6)"
 r6 | grep -q "2001:db8:ff::/48 metric 10" || fail "no /48: $(r6)"
@@ -92,7 +92,7 @@ ok "IPv6 multipath in table 100: $(r6)"
 [ "$(r4)" = "198.51.100.0/24 via 10.8.1.1 dev c1 metric 10 203.0.113.0/24 via 10.8.1.1 dev c1 metric 10 " ] ||
 	fail "IPv4 prefixes: '$(r4)'"
 ok "IPv4 prefixes in table 100: $(r4)"
-[ -z "$(nsx "$FO_HOME" ip route show proto 252; nsx "$FO_HOME" ip -6 route show proto 252)" ] ||
+[ -z "$(nsx "$FO_HOME" ip route show proto 203; nsx "$FO_HOME" ip -6 route show proto 203)" ] ||
 	fail "routes in main"
 
 # traffic follows: the LAN... here home itself, through table 100
@@ -100,9 +100,9 @@ nsx "$FO_HOME" ip -6 rule add to 2001:db8:ff::/48 lookup 100 pref 100
 nsx "$FO_HOME" ping -6 -c 1 -W 1 $S6 >/dev/null || fail "no IPv6 path through table 100"
 
 fo_blackhole 1 on
-wait_for 4 bash -c "ip -n $FO_HOME -6 route show table 100 proto 252 | grep -q '^default via 2001:db8:82::1 dev c2 metric 10'" ||
+wait_for 4 bash -c "ip -n $FO_HOME -6 route show table 100 proto 203 | grep -q '^default via 2001:db8:82::1 dev c2 metric 10'" ||
 	{ cat "$T_TMP/fo.log"; fail "IPv6 not re-pointed: $(r6)"; }
-wait_for 2 bash -c "ip -n $FO_HOME route show table 100 proto 252 | grep -q '203.0.113.0/24 via 10.8.2.1 dev c2'" ||
+wait_for 2 bash -c "ip -n $FO_HOME route show table 100 proto 203 | grep -q '203.0.113.0/24 via 10.8.2.1 dev c2'" ||
 	fail "IPv4 not failed over: $(r4)"
 ok "after losing c1: $(r6) | $(r4)"
 nsx "$FO_HOME" ping -6 -c 1 -W 1 $S6 >/dev/null || fail "no IPv6 path after failover"
