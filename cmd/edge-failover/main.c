@@ -56,6 +56,7 @@ struct app {
 	struct ev_timer	 eval_t, stream_t, beat_t;
 	unsigned int	 beats;
 	char		 route_err[FO_MAX_GROUPS][256];
+	bool		 nores_warned[FO_MAX_GW];
 	int		 status;	/* exit status */
 };
 
@@ -316,6 +317,17 @@ evaluate(struct app *a)
 			    gw->rtt_us / 1000.0);
 		}
 	}
+	/* A gateway nothing was heard of after the start: most likely its
+	 * Targets name no probe in the stream. */
+	for (i = 0; i < cfg->ngw; i++)
+		if (cfg->gw[i].nresults == 0 && !a->nores_warned[i] &&
+		    now - a->started >= cfg->start_wait_ms) {
+			a->nores_warned[i] = true;
+			log_warnx("gateway %s: no result for its targets (%s%s) "
+			    "after %u ms", cfg->gw[i].name, cfg->gw[i].match[0],
+			    cfg->gw[i].nmatch > 1 ? ", ..." : "",
+			    cfg->start_wait_ms);
+		}
 	decided_us = ev_monotonic_us();
 
 	for (i = 0; i < cfg->ngw; i++)
