@@ -255,4 +255,11 @@ int	failover_state_write(const char *path, const struct failover_cfg *cfg,
  * Returns the exit status: 0 all up, 1 not, 2 unreadable. */
 int	failover_status(const char *path, uint64_t wall);
 
+/* ---- flush.c ---- */
+
+/* Delete every route with cfg's protocol from the groups' tables; *n
+ * counts them.  0, or -1 with err. */
+int	failover_flush(struct nl *nl, const struct failover_cfg *cfg,
+	    size_t *n, char *err, size_t errlen);
+
 #endif

@@ -69,7 +69,8 @@ usage(int code)
 
 	fprintf(f,
 	    "usage: edge-failover [-hnsVv] [-f file] [-i input] [-S statefile]\n"
-	    "       edge-failover status [-f file | -S statefile]\n");
+	    "       edge-failover status [-f file | -S statefile]\n"
+	    "       edge-failover flush [-f file]\n");
 	exit(code);
 }
 
@@ -715,6 +716,56 @@ status_main(int argc, char **argv)
 	return failover_status(state, ev_realtime_ms());
 }
 
+static int
+flush_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "file", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct failover_cfg cfg;
+	struct nl nl;
+	const char *conf = DEFAULT_CONF;
+	char err[512];
+	size_t n;
+	int ch, rc;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			conf = optarg;
+			break;
+		case 'h':
+			usage(0);
+		default:
+			usage(2);
+		}
+	}
+	if (optind != argc)
+		usage(2);
+	if (failover_cfg_load(&cfg, conf, err, sizeof(err)) < 0) {
+		warnx("%s", err);
+		failover_cfg_free(&cfg);
+		return 2;
+	}
+	if ((rc = nl_open(&nl, NETLINK_ROUTE)) < 0) {
+		warnx("netlink: %s", strerror(-rc));
+		failover_cfg_free(&cfg);
+		return 1;
+	}
+	rc = failover_flush(&nl, &cfg, &n, err, sizeof(err));
+	nl_close(&nl);
+	failover_cfg_free(&cfg);
+	if (rc < 0) {
+		warnx("flush: %s", err);
+		return 1;
+	}
+	printf("%zu\n", n);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -739,6 +790,8 @@ main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "status") == 0)
 		return status_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "flush") == 0)
+		return flush_main(argc - 1, argv + 1);
 
 	while ((ch = getopt_long(argc, argv, "f:hi:nS:sVv", opts, NULL))
 	    != -1) {

@@ -85,3 +85,11 @@ cat "$T_TMP/fo2.log"
 grep -q "^stream ended ok" "$T_TMP/hook.log" || fail "no hook at the end: $(cat "$T_TMP/hook.log")"
 [ "$(fo_route)" = "$before" ] || fail "routes changed at exit: $(fo_route)"
 ok "input ended: hook, exit 1, routes kept"
+
+# flush removes exactly edge-failover's routes
+others=$(nsx "$FO_HOME" ip route show | grep -v "proto 203")
+n=$(nsx "$FO_HOME" "$BIN/edge-failover" flush -f "$T_TMP/wan.conf")
+[ "$n" = 1 ] || fail "flush removed $n routes, wanted 1"
+[ -z "$(fo_route)" ] || fail "routes left after flush: $(fo_route)"
+[ "$(nsx "$FO_HOME" ip route show)" = "$others" ] || fail "flush touched other routes"
+ok "flush removed its own route and nothing else"

@@ -107,3 +107,12 @@ wait_for 2 bash -c "ip -n $FO_HOME route show table 100 proto 203 | grep -q '203
 ok "after losing c1: $(r6) | $(r4)"
 nsx "$FO_HOME" ping -6 -c 1 -W 1 $S6 >/dev/null || fail "no IPv6 path after failover"
 ok "IPv6 traffic through c2"
+
+kill $FO
+wait $FO 2>/dev/null || true
+n=$(nsx "$FO_HOME" "$BIN/edge-failover" flush -f "$T_TMP/t.conf")
+[ "$n" = 4 ] || fail "flush removed $n routes, wanted 4"
+[ -z "$(r4)$(r6)" ] || fail "left after flush: $(r4) $(r6)"
+nsx "$FO_HOME" ip -6 route show | grep -q "default via 2001:db8:81::1 dev c1 metric 101" ||
+	fail "flush removed a route not its own"
+ok "flush: the four routes of table 100 gone, the others kept"
