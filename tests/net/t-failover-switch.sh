@@ -76,6 +76,17 @@ grep -q "route=default via 10.8.2.1 dev lte0" "$T_TMP/hook.log" ||
 	fail "hook's ROUTE: $(cat "$T_TMP/hook.log")"
 ok "hook ran: $(grep 'gateway wan down' "$T_TMP/hook.log")"
 
+# --- both dead: AllDown = keep (the default) leaves the route alone ---
+fo_blackhole 2 on
+wait_for 3 grep -q "gateway lte down up" "$T_TMP/hook.log" || fail "LTE not down"
+sleep 0.5
+fo_route | grep -q "default via 10.8.2.1 dev lte0" ||
+	fail "route changed with everything down: $(fo_route)"
+"$BIN/edge-failover" status -S "$T_TMP/state" | grep -qP '^lte\tdown\t' ||
+	fail "status does not show LTE down"
+ok "everything down: the last route is kept"
+fo_blackhole 2 off
+
 # --- restore: failback only after UpAfter (3 s) of good probes ---
 t2=$(fo_ms)
 fo_blackhole 1 off
