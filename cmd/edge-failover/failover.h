@@ -105,7 +105,6 @@ struct failover_gw {
 	int		state;		/* enum failover_state */
 	int		prev;
 	uint64_t	since;		/* monotonic ms of the last change */
-	uint64_t	since_wall;	/* epoch ms of the last change */
 	double		loss;		/* of its best target */
 	uint32_t	rtt_us;
 	uint64_t	nresults;

@@ -57,7 +57,6 @@ failover_gw_reset(struct failover_gw *gw, uint64_t now)
 	}
 	gw->state = gw->prev = FO_UNKNOWN;
 	gw->since = now;
-	gw->since_wall = 0;
 	gw->loss = 0;
 	gw->rtt_us = 0;
 	gw->nresults = 0;

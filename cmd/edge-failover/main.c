@@ -311,7 +311,6 @@ evaluate(struct app *a)
 		if (gw->state != from) {
 			changed[i] = any = true;
 			gw->prev = from;
-			gw->since_wall = ev_realtime_ms();
 			log_info("gateway %s: %s -> %s (loss %.1f%%, rtt "
 			    "%.1f ms)", gw->name, failover_state_name(from),
 			    failover_state_name(gw->state), gw->loss,
