@@ -107,13 +107,13 @@ static const char *results[] = {
 	"dns-timeout", "dns-fail", "nxdomain", "no-address", "not-allowed",
 	"no-sni", "bad-name", "not-tls", "not-http", "no-host",
 	"not-postgres", "bad-proxy", "ipv6-client", "connect-fail",
-	"backend-no-tls", "client-closed", "no-fd",
+	"backend-no-tls", "client-closed", "no-fd", "reset",
 };
 enum {
 	RES_OK, RES_ERROR, RES_HELLO_TO, RES_CONNECT_TO, RES_IDLE_TO, RES_DNS_TO,
 	RES_DNS_FAIL, RES_NXDOMAIN, RES_NOADDR, RES_NOTALLOWED, RES_NOSNI, RES_BADNAME,
 	RES_NOTTLS, RES_NOTHTTP, RES_NOHOST, RES_NOTPG, RES_BADPROXY, R_V6CLIENT,
-	RES_CONNFAIL, RES_BACKNOTLS, RES_CLOSED, RES_NOFD, RES_MAX
+	RES_CONNFAIL, RES_BACKNOTLS, RES_CLOSED, RES_NOFD, RES_RESET, RES_MAX
 };
 
 static char *
@@ -252,7 +252,7 @@ conn_close(struct conn *c, int res)
 	sni_stats.bytes_down += c->down.bytes;
 	if (res == RES_OK)
 		sni_stats.ok++;
-	else if (res == RES_ERROR || res == RES_IDLE_TO)
+	else if (res == RES_ERROR || res == RES_IDLE_TO || res == RES_RESET)
 		sni_stats.errors++;
 	else
 		sni_stats.refused++;
@@ -896,7 +896,10 @@ pump(struct conn *c)
 
 	if (move(&c->up, c->cfd, c->bfd) == -1 ||
 	    move(&c->down, c->bfd, c->cfd) == -1) {
-		conn_close(c, RES_ERROR);
+		/* A peer that closes with unread data resets: common at
+		 * the end of a session, and told apart from other errors. */
+		conn_close(c, errno == ECONNRESET || errno == EPIPE ?
+		    RES_RESET : RES_ERROR);
 		return;
 	}
 	if (c->up.shut && c->down.shut) {
