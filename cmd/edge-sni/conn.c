@@ -88,8 +88,9 @@ static struct {
 	unsigned int		 nconns, maxconns;
 	bool			 paused;
 	struct ev_timer		 fdtimer, hk;
-	FILE			*alog;
-	bool			 alog_dirty;
+	int			 alog;		/* -1: none */
+	char			 abuf[1 << 16];	/* whole lines only */
+	size_t			 alen;
 	int			 pool[PIPE_POOL][2];
 	int			 npool;
 	uint64_t		 last_stats;
@@ -142,15 +143,18 @@ sa_str(const struct sockaddr_storage *ss, char *buf, size_t len)
 	return buf;
 }
 
+/* Lines are buffered and written whole, so several workers can append
+ * to one file (O_APPEND) without tearing each other's lines. */
 static void
 access_log(const struct conn *c, int res)
 {
-	char cl[64], be[64];
+	char cl[64], be[64], line[512];
 	uint64_t now = ev_realtime_ms(), dur = ev_now_ms(W.ev) - c->start_ms;
 	uint64_t t = now - dur;
 	const char *name = c->name[0] ? c->name : "-";
+	int n;
 
-	if (W.alog == NULL)
+	if (W.alog == -1)
 		return;
 	sa_str(&c->client, cl, sizeof(cl));
 	if (c->baddrlen)
@@ -158,23 +162,28 @@ access_log(const struct conn *c, int res)
 	else
 		strlcpy(be, "-", sizeof(be));
 	if (W.conf->logfmt == SNI_LOG_JSON)
-		fprintf(W.alog, "{\"time\":%llu.%03u,\"client\":\"%s\","
-		    "\"listener\":\"%s\",\"sni\":\"%s\",\"backend\":\"%s\","
-		    "\"result\":\"%s\",\"bytes_up\":%llu,\"bytes_down\":%llu,"
-		    "\"duration_ms\":%llu}\n",
+		n = snprintf(line, sizeof(line), "{\"time\":%llu.%03u,"
+		    "\"client\":\"%s\",\"listener\":\"%s\",\"sni\":\"%s\","
+		    "\"backend\":\"%s\",\"result\":\"%s\",\"bytes_up\":%llu,"
+		    "\"bytes_down\":%llu,\"duration_ms\":%llu}\n",
 		    (unsigned long long)(t / 1000), (unsigned int)(t % 1000),
 		    cl, c->l->spec, name, be, results[res],
 		    (unsigned long long)c->up.bytes,
 		    (unsigned long long)c->down.bytes,
 		    (unsigned long long)dur);
 	else
-		fprintf(W.alog, "%llu.%03u\t%s\t%s\t%s\t%s\t%s\t%llu\t%llu\t"
-		    "%llu\n", (unsigned long long)(t / 1000),
+		n = snprintf(line, sizeof(line), "%llu.%03u\t%s\t%s\t%s\t%s\t"
+		    "%s\t%llu\t%llu\t%llu\n", (unsigned long long)(t / 1000),
 		    (unsigned int)(t % 1000), cl, c->l->spec, name, be,
 		    results[res], (unsigned long long)c->up.bytes,
 		    (unsigned long long)c->down.bytes,
 		    (unsigned long long)dur);
-	W.alog_dirty = true;
+	if (n <= 0 || (size_t)n >= sizeof(line))
+		return;
+	if (W.alen + n > sizeof(W.abuf))
+		sni_worker_flush();
+	memcpy(W.abuf + W.alen, line, n);
+	W.alen += n;
 }
 
 /* ---- pipes ---- */
@@ -1216,10 +1225,20 @@ sni_worker_stats(void)
 void
 sni_worker_flush(void)
 {
-	if (W.alog != NULL && W.alog_dirty) {
-		fflush(W.alog);
-		W.alog_dirty = false;
+	size_t off = 0;
+	ssize_t n;
+
+	while (W.alog != -1 && off < W.alen) {
+		n = write(W.alog, W.abuf + off, W.alen - off);
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			log_warn("access log");
+			break;
+		}
+		off += n;
 	}
+	W.alen = 0;
 }
 
 void
@@ -1228,15 +1247,14 @@ sni_worker_reopen(void)
 	const char *p = W.conf->access_log;
 
 	sni_worker_flush();
-	if (W.alog != NULL && W.alog != stdout)
-		fclose(W.alog);
-	W.alog = NULL;
+	if (W.alog > STDERR_FILENO)
+		close(W.alog);
+	W.alog = -1;
 	if (strcmp(p, "-") == 0)
-		W.alog = stdout;
-	else if (p[0] != '\0' && (W.alog = fopen(p, "a")) == NULL)
+		W.alog = STDOUT_FILENO;
+	else if (p[0] != '\0' && (W.alog = open(p, O_WRONLY | O_APPEND |
+	    O_CREAT | O_CLOEXEC, 0640)) == -1)
 		log_warn("%s", p);
-	if (W.alog != NULL)
-		setvbuf(W.alog, NULL, _IOFBF, 1 << 16);
 }
 
 static void
@@ -1268,6 +1286,7 @@ sni_worker_init(struct ev *ev, struct sni_conf *c, char *err, size_t errlen)
 {
 	W.ev = ev;
 	W.conf = c;
+	W.alog = -1;
 	W.maxconns = c->max_conns ? c->max_conns : default_maxconns();
 	ev_timer_init(&W.fdtimer, fd_resume, NULL);
 	ev_timer_init(&W.hk, housekeep, NULL);
