@@ -31,6 +31,15 @@ CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer \
 LDFLAGS	+= -fsanitize=address,undefined
 endif
 
+# Objects depend on the flags they were built with, so that switching
+# SANITIZE (or CFLAGS) rebuilds everything instead of mixing builds.
+FLAGS_NOW := $(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS)
+ifneq ($(FLAGS_NOW),$(file < .flags))
+$(file > .flags,$(FLAGS_NOW))
+endif
+%.o: %.c .flags
+	$(CC) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
+
 TOOLS	:= $(notdir $(patsubst %/,%,$(wildcard cmd/*/)))
 BINS	:= $(addprefix bin/,$(TOOLS))
 LIB_SRC	:= $(wildcard lib/*.c)
@@ -110,7 +119,7 @@ install: all
 clean:
 	rm -rf bin tests/fuzz/bin
 	find . -name '*.[oad]' -delete
-	rm -f tests/unit/check-all tests/unit/suites.h
+	rm -f tests/unit/check-all tests/unit/suites.h .flags
 
 .PHONY: all check bench demo deps fuzz install clean lint
 -include $(shell find . -name '*.d' 2>/dev/null)

@@ -16,8 +16,8 @@
  * Every function returns 0 or a negative errno; nothing prints.  Requests
  * go through a batch: many messages per sendmsg(2), every reply read, and
  * each failure handed back with the index of the request that caused it, so
- * no error is ever lost.  The one-shot helpers (nl_route_add() ...) are
- * batches of one.
+ * no error is ever lost.  The one-shot helpers (nl_route_add() ...) send
+ * one message and read its ACK.
  */
 
 struct mnl_socket;
@@ -31,8 +31,11 @@ struct nl {
 	char			 errmsg[256];	/* last extack message, or "" */
 };
 
-/* bus: NETLINK_ROUTE or NETLINK_GENERIC.  Enables strict dump checking and
- * extended acks where the kernel has them. */
+/* bus: NETLINK_ROUTE or NETLINK_GENERIC.  Enables strict dump checking,
+ * extended and capped acks where the kernel has them, and raises the
+ * socket buffers (SO_RCVBUFFORCE when permitted).  Every request resets
+ * errmsg and fills it from the kernel's extended ack on failure.  One
+ * struct nl serves one thread; nl_close() frees what nl_open() made. */
 int	nl_open(struct nl *nl, int bus);
 void	nl_close(struct nl *nl);
 
@@ -44,6 +47,10 @@ void	nl_close(struct nl *nl);
  * the chunk has been read too.  The receive buffer is raised so that error
  * replies are not dropped; if the kernel still reports an overrun the
  * commit fails with -ENOBUFS rather than pretend success.
+ *
+ * A batch keeps every message in one buffer until the commit (a route is
+ * 60-100 bytes; a million take about 100 MB): to bound memory, commit
+ * every 100,000 messages or so.  No allocation happens per message.
  */
 struct nl_batch;
 
@@ -55,16 +62,30 @@ typedef void (*nl_err_cb)(void *arg, size_t idx, int err, const char *msg);
 struct nl_batch	*nl_batch_new(struct nl *nl);	/* NULL and errno on failure */
 void		 nl_batch_free(struct nl_batch *b);
 size_t		 nl_batch_count(const struct nl_batch *b);
-/* A new message with NLM_F_REQUEST|flags and its sequence number set; the
- * caller adds the family header and attributes with libmnl.  NULL and errno
+/* Room guaranteed in a message returned by nl_batch_msg(), header
+ * included; libmnl's put functions do not check it. */
+#define NL_MSG_MAX	16384
+
+/* A new message with NLM_F_REQUEST|flags; the caller adds the family header
+ * and attributes with libmnl.  The pointer is valid until the next call on
+ * the batch.  Sequence numbers are given out at commit and NLM_F_ACK is
+ * decided there too (a caller's NLM_F_ACK is ignored).  For requests that
+ * are answered with an ACK (new/set/delete), never dumps.  NULL and errno
  * ENOMEM when out of memory. */
 struct nlmsghdr	*nl_batch_msg(struct nl_batch *b, uint16_t type, uint16_t flags);
+/* Drop the message last returned by nl_batch_msg() (a builder that gave up
+ * half-way).  The nl_*_msg() builders do this themselves on failure. */
+void		 nl_batch_undo(struct nl_batch *b);
 /* Send and read everything.  Returns the number of failed requests (0 when
- * all succeeded) or a negative errno when the transport failed.  The batch
- * is empty afterwards and can be reused. */
+ * all succeeded) or a negative errno when the transport failed (-ENOBUFS:
+ * the kernel dropped replies, so some outcomes are unknown); chunks sent
+ * before a transport failure may have been applied.  The batch is empty
+ * afterwards and can be reused.  cb may be NULL (count only).  cb must not
+ * use the same struct nl. */
 int		 nl_batch_commit(struct nl_batch *b, nl_err_cb cb, void *arg);
 
-/* Interface index by name: > 0, or -ENODEV. */
+/* Interface index by name: > 0, or -ENODEV (or another negative errno
+ * when the request itself failed). */
 int	nl_ifindex(struct nl *nl, const char *name);
 
 /* ---- links ---- */
@@ -77,7 +98,8 @@ struct nl_link {
 	uint32_t	master;		/* 0: none */
 	uint32_t	flags;		/* IFF_UP, IFF_LOWER_UP, ... */
 	uint8_t		operstate;	/* IF_OPER_* */
-	uint32_t	link;		/* IFLA_LINK: lower device, 0 none */
+	uint32_t	link;		/* lower device (IFLA_LINK, or a
+					 * vxlan's IFLA_VXLAN_LINK), 0 none */
 	/* Kind-specific, filled by dumps where the kernel reports them. */
 	struct {
 		uint32_t	id;
@@ -120,6 +142,10 @@ typedef int (*nl_link_cb)(const struct nl_link *l, void *arg);
 
 int	nl_link_get(struct nl *nl, const char *name, struct nl_link *out);
 int	nl_link_dump(struct nl *nl, nl_link_cb cb, void *arg);
+/* NLM_F_CREATE|NLM_F_EXCL: -EEXIST when the name is taken.  Kinds other
+ * than those above are created with no kind-specific data; a veth's mtu
+ * applies to both ends.  vxlan: IFLA_VXLAN_LEARNING is always sent (false
+ * means nolearning); no_udp_csum false turns IPv4 UDP checksums on. */
 int	nl_link_add(struct nl *nl, const char *name, const struct nl_link_info *li);
 int	nl_link_del(struct nl *nl, uint32_t ifindex);
 int	nl_link_set_up(struct nl *nl, uint32_t ifindex, bool up);
@@ -146,6 +172,8 @@ typedef int (*nl_addr_cb)(const struct nl_addr *a, void *arg);
 
 int	nl_addr_msg(struct nl_batch *b, uint16_t cmd, uint16_t flags,
 	    const struct nl_addr *a);
+/* NLM_F_CREATE|NLM_F_EXCL: -EEXIST when present.  IFA_PROTO is sent when
+ * proto is set (kernels before 6.1 ignore it). */
 int	nl_addr_add(struct nl *nl, const struct nl_addr *a);
 int	nl_addr_del(struct nl *nl, const struct nl_addr *a);
 /* family AF_UNSPEC for all; ifindex 0 for all links. */
@@ -167,8 +195,14 @@ struct nl_route {
 	struct prefix	dst;		/* family and destination */
 	uint32_t	table;		/* RTA_TABLE; 0 means main (254) */
 	uint8_t		protocol;	/* RTPROT_*: owner mark */
-	uint8_t		type;		/* RTN_*; 0 means RTN_UNICAST */
-	uint8_t		scope;		/* RT_SCOPE_*; 0 universe */
+	uint8_t		type;		/* RTN_*; 0 means RTN_UNICAST (on
+					 * delete: any type) */
+	uint8_t		scope;		/* RT_SCOPE_*; 0 universe (on delete:
+					 * any scope).  Sent as given: ip(8)
+					 * would pick link for a device-only
+					 * IPv4 route; set that here if
+					 * other routes' gateways must
+					 * resolve through this one. */
 	uint32_t	priority;	/* metric */
 	uint32_t	oif;		/* single next hop: device, 0 none */
 	uint8_t		gw_family;	/* 0: no gateway; AF_INET6 under an
@@ -181,20 +215,32 @@ struct nl_route {
 	struct nl_nexthop nh[NL_MAX_NEXTHOPS];
 };
 
-/* Returning non-zero from a dump callback stops the dump; that value is
- * returned by the dump function. */
+/* Returning non-zero from a dump callback stops the calls (the rest of the
+ * dump is still read off the socket); that value is returned by the dump
+ * function.  This holds for every *_dump() here.  Dump callbacks must not
+ * use the same struct nl (it is reading); building a batch is fine.
+ *
+ * Every dump returns -EINTR when the kernel flagged it as interrupted by a
+ * concurrent change (NLM_F_DUMP_INTR): the callback may have seen a
+ * partial or inconsistent view; start over. */
 typedef int (*nl_route_cb)(const struct nl_route *r, void *arg);
 
 /* cmd RTM_NEWROUTE or RTM_DELROUTE; flags such as NLM_F_CREATE|NLM_F_EXCL
  * or NLM_F_CREATE|NLM_F_REPLACE. */
 int	nl_route_msg(struct nl_batch *b, uint16_t cmd, uint16_t flags,
 	    const struct nl_route *r);
+/* replace false: NLM_F_CREATE|NLM_F_EXCL (-EEXIST when present); true:
+ * NLM_F_CREATE|NLM_F_REPLACE.  Deleting with protocol set removes only a
+ * route carrying that mark (-ESRCH otherwise). */
 int	nl_route_add(struct nl *nl, const struct nl_route *r, bool replace);
 int	nl_route_del(struct nl *nl, const struct nl_route *r);
 /* family AF_UNSPEC for both; table 0 for all; protocol 0 for all.  Table
  * and protocol are filtered in the kernel (strict checking) and again
- * here.  Cached clones and kernel-made local/broadcast routes are passed
- * on like any other; callers filter by protocol. */
+ * here; a table that does not exist yet gives no routes, not an error.
+ * Kernel-made local/broadcast routes are passed on like any other (callers
+ * filter by protocol); cached clones (exceptions) are not dumped.  A route
+ * with more than NL_MAX_NEXTHOPS next hops ends the dump with -EOVERFLOW.
+ * The struct passed to cb is reused: copy what you keep. */
 int	nl_route_dump(struct nl *nl, int family, uint32_t table,
 	    uint8_t protocol, nl_route_cb cb, void *arg);
 
@@ -220,6 +266,8 @@ typedef int (*nl_rule_cb)(const struct nl_rule *r, void *arg);
 void	nl_rule_init(struct nl_rule *r, int family);
 int	nl_rule_msg(struct nl_batch *b, uint16_t cmd, uint16_t flags,
 	    const struct nl_rule *r);
+/* NLM_F_CREATE|NLM_F_EXCL: -EEXIST for an identical rule.  Deleting
+ * matches on every field set, protocol included. */
 int	nl_rule_add(struct nl *nl, const struct nl_rule *r);
 int	nl_rule_del(struct nl *nl, const struct nl_rule *r);
 int	nl_rule_dump(struct nl *nl, int family, nl_rule_cb cb, void *arg);
