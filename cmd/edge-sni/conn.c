@@ -58,6 +58,7 @@ struct dir {
 	bool		 rd;		/* the source may have data */
 	bool		 wr;		/* the destination may take data */
 	bool		 eof, shut, bulk;
+	bool		 hup;		/* the source reported RDHUP/HUP */
 	uint64_t	 bytes;
 };
 
@@ -671,7 +672,7 @@ head_read(struct conn *c)
 			return;
 		}
 		c->len += n;
-		if ((size_t)n < room)
+		if ((size_t)n < room && !c->up.hup)
 			c->up.rd = false;
 		if (head_parse(c))
 			return;
@@ -798,7 +799,8 @@ pg_answer(struct conn *c)
 		conn_close(c, n == 1 ? RES_BACKNOTLS : RES_CONNFAIL);
 		return;
 	}
-	c->down.rd = false;
+	if (!c->down.hup)
+		c->down.rd = false;
 	replay(c, false);
 }
 
@@ -873,8 +875,9 @@ move(struct dir *d, int src, int dst)
 			return -1;
 		}
 		/* A short read drained the socket; a new arrival makes a
-		 * new edge.  A full one: this side sends in bulk. */
-		if (n < (ssize_t)sizeof(buf))
+		 * new edge.  But a FIN already reported makes none: then
+		 * read on until the 0.  A full read: bulk from now on. */
+		if (n < (ssize_t)sizeof(buf) && !d->hup)
 			d->rd = false;
 		else
 			d->bulk = true;
@@ -924,6 +927,8 @@ client_cb(struct ev *ev, struct ev_io *io, uint32_t events)
 {
 	struct conn *c = io->arg;
 
+	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		c->up.hup = true;
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 		c->up.rd = true;
 	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
@@ -949,6 +954,8 @@ backend_cb(struct ev *ev, struct ev_io *io, uint32_t events)
 {
 	struct conn *c = io->arg;
 
+	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		c->down.hup = true;
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 		c->down.rd = true;
 	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
