@@ -36,6 +36,7 @@
 #define HTTP_HEAD_MAX	8192
 #define CHUNK		16384		/* recv/send size before bulk mode */
 #define PIPE_POOL	64
+#define BULK_PIPE	(1 << 20)	/* pipe size for a side sending bulk */
 #define FD_PAUSE_MS	100		/* out of descriptors: retry after */
 #define HOUSEKEEP_MS	1000
 #define STATS_EVERY_MS	15000
@@ -58,7 +59,8 @@ struct dir {
 	bool		 rd;		/* the source may have data */
 	bool		 wr;		/* the destination may take data */
 	bool		 eof, shut, bulk;
-	bool		 hup;		/* the source reported RDHUP/HUP */
+	bool		 hup;		/* the source reported RDHUP: FIN in */
+	bool		 bigpipe;	/* its pipe was grown for bulk */
 	uint64_t	 bytes;
 };
 
@@ -809,7 +811,7 @@ pg_answer(struct conn *c)
 /* Move what can be moved from one side to the other.  -1: the
  * connection failed. */
 static int
-move(struct dir *d, int src, int dst)
+move(struct dir *d, const struct dir *other, int src, int dst)
 {
 	uint8_t buf[CHUNK];
 	ssize_t n, w;
@@ -834,10 +836,11 @@ move(struct dir *d, int src, int dst)
 			continue;
 		}
 		if (d->eof) {
-			if (!d->shut) {
+			/* When the other way is finished too, close() sends
+			 * this FIN: no shutdown call. */
+			if (!d->shut && !other->shut)
 				shutdown(dst, SHUT_WR);
-				d->shut = true;
-			}
+			d->shut = true;
 			return 0;
 		}
 		if (!d->rd)
@@ -845,7 +848,13 @@ move(struct dir *d, int src, int dst)
 		if (d->bulk) {
 			if (pipe_get(d) == -1)
 				return -1;
-			n = splice(src, NULL, d->pipe[1], NULL, 1 << 16,
+			/* Fewer, larger splices for a bulk transfer; the
+			 * kernel holds pages only while data is in flight. */
+			if (!d->bigpipe) {
+				d->bigpipe = true;
+				(void)fcntl(d->pipe[1], F_SETPIPE_SZ, BULK_PIPE);
+			}
+			n = splice(src, NULL, d->pipe[1], NULL, BULK_PIPE,
 			    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 			if (n <= 0) {
 				pipe_put(d);
@@ -875,12 +884,14 @@ move(struct dir *d, int src, int dst)
 			return -1;
 		}
 		/* A short read drained the socket; a new arrival makes a
-		 * new edge.  But a FIN already reported makes none: then
-		 * read on until the 0.  A full read: bulk from now on. */
-		if (n < (ssize_t)sizeof(buf) && !d->hup)
-			d->rd = false;
-		else
+		 * new edge.  After a reported FIN nothing can arrive: a
+		 * short read reached it.  A full read: bulk from now on. */
+		if (n == (ssize_t)sizeof(buf))
 			d->bulk = true;
+		else if (d->hup)
+			d->eof = true;	/* short read after the FIN: done */
+		else
+			d->rd = false;
 		w = d->wr ? send(dst, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT) : 0;
 		if (w < 0) {
 			if (errno != EAGAIN)
@@ -906,8 +917,8 @@ pump(struct conn *c)
 {
 	uint64_t before = c->up.bytes + c->down.bytes;
 
-	if (move(&c->up, c->cfd, c->bfd) == -1 ||
-	    move(&c->down, c->bfd, c->cfd) == -1) {
+	if (move(&c->up, &c->down, c->cfd, c->bfd) == -1 ||
+	    move(&c->down, &c->up, c->bfd, c->cfd) == -1) {
 		/* A peer that closes with unread data resets: common at
 		 * the end of a session, and told apart from other errors. */
 		conn_close(c, errno == ECONNRESET || errno == EPIPE ?
@@ -927,7 +938,7 @@ client_cb(struct ev *ev, struct ev_io *io, uint32_t events)
 {
 	struct conn *c = io->arg;
 
-	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+	if (events & EPOLLRDHUP)
 		c->up.hup = true;
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 		c->up.rd = true;
@@ -954,7 +965,7 @@ backend_cb(struct ev *ev, struct ev_io *io, uint32_t events)
 {
 	struct conn *c = io->arg;
 
-	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+	if (events & EPOLLRDHUP)
 		c->down.hup = true;
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 		c->down.rd = true;
