@@ -61,6 +61,7 @@ struct dir {
 	bool		 eof, shut, bulk;
 	bool		 hup;		/* the source reported RDHUP: FIN in */
 	bool		 bigpipe;	/* its pipe was grown for bulk */
+	bool		 nodelay;	/* set TCP_NODELAY on dst first */
 	uint64_t	 bytes;
 };
 
@@ -96,6 +97,7 @@ static struct {
 	size_t			 alen;
 	int			 pool[PIPE_POOL][2];
 	int			 npool;
+	bool			 nonlocal_bind;	/* net.ipv6.ip_nonlocal_bind */
 	uint64_t		 last_stats;
 	uint64_t		 by_result[32];
 } W;
@@ -416,8 +418,8 @@ connect_next(struct conn *c)
 		 * FREEBIND lets us bind it, and leaving the port to
 		 * connect() lets many clients share one source port
 		 * space per backend. */
-		if (setsockopt(fd, SOL_IPV6, IPV6_FREEBIND, &one,
-		    sizeof(one)) == -1 ||
+		if ((!W.nonlocal_bind && setsockopt(fd, SOL_IPV6,
+		    IPV6_FREEBIND, &one, sizeof(one)) == -1) ||
 		    setsockopt(fd, SOL_IP, IP_BIND_ADDRESS_NO_PORT, &one,
 		    sizeof(one)) == -1 ||
 		    bind(fd, (struct sockaddr *)&src, sizeof(src)) == -1) {
@@ -425,7 +427,7 @@ connect_next(struct conn *c)
 			return;
 		}
 	}
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c->up.nodelay = true;	/* set before the second write, in move() */
 	if (connect(fd, (struct sockaddr *)&c->baddr, c->baddrlen) == -1 &&
 	    errno != EINPROGRESS) {
 		connect_failed(c, errno);
@@ -810,6 +812,21 @@ pg_answer(struct conn *c)
 
 /* Move what can be moved from one side to the other.  -1: the
  * connection failed. */
+/* Nagle only ever holds a write back while an earlier one is
+ * unacknowledged: the replayed hello, the first, never waits, so the
+ * backend socket gets TCP_NODELAY just before its second write, and
+ * connections that send nothing more skip the call. */
+static inline void
+nodelay(struct dir *d, int dst)
+{
+	int one = 1;
+
+	if (d->nodelay) {
+		setsockopt(dst, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		d->nodelay = false;
+	}
+}
+
 static int
 move(struct dir *d, const struct dir *other, int src, int dst)
 {
@@ -820,6 +837,7 @@ move(struct dir *d, const struct dir *other, int src, int dst)
 		if (d->pending) {
 			if (!d->wr)
 				return 0;
+			nodelay(d, dst);
 			n = splice(d->pipe[0], NULL, dst, NULL, d->pending,
 			    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 			if (n < 0) {
@@ -892,6 +910,7 @@ move(struct dir *d, const struct dir *other, int src, int dst)
 			d->eof = true;	/* short read after the FIN: done */
 		else
 			d->rd = false;
+		nodelay(d, dst);
 		w = d->wr ? send(dst, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT) : 0;
 		if (w < 0) {
 			if (errno != EAGAIN)
@@ -1288,6 +1307,23 @@ housekeep(struct ev *ev, struct ev_timer *t)
 	ev_timer_start(ev, t, HOUSEKEEP_MS);
 }
 
+/* With net.ipv6.ip_nonlocal_bind set, any address binds: no per-socket
+ * IPV6_FREEBIND needed. */
+static bool
+nonlocal_bind(void)
+{
+	char b[4] = "";
+	int fd = open("/proc/sys/net/ipv6/ip_nonlocal_bind", O_RDONLY |
+	    O_CLOEXEC);
+
+	if (fd == -1)
+		return false;
+	if (read(fd, b, sizeof(b) - 1) < 1)
+		b[0] = '0';
+	close(fd);
+	return b[0] == '1';
+}
+
 static unsigned int
 default_maxconns(void)
 {
@@ -1305,6 +1341,7 @@ sni_worker_init(struct ev *ev, struct sni_conf *c, char *err, size_t errlen)
 	W.ev = ev;
 	W.conf = c;
 	W.alog = -1;
+	W.nonlocal_bind = nonlocal_bind();
 	W.maxconns = c->max_conns ? c->max_conns : default_maxconns();
 	ev_timer_init(&W.fdtimer, fd_resume, NULL);
 	ev_timer_init(&W.hk, housekeep, NULL);

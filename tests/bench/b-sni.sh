@@ -180,16 +180,18 @@ set -- $(nsx "$NS" $LOAD cps 2001:db8:1::10 8443 www.example.test 1 2 100)
 P50[direct]=$3; P99[direct]=$4
 
 # Bulk: one connection, BULK bytes from the backend
-for name in direct edge-sni; do
+bport=9100
+for name in direct edge-sni $PEERS; do
+	bport=$((bport + 1))
 	: >"$T_TMP/mbps"
 	if [ $name = direct ]; then
 		for r in $(seq "$RUNS"); do
 			nsx "$NS" $LOAD bulk 2001:db8:1::10 8444 www.example.test "$BULK" >>"$T_TMP/mbps"
 		done
 	else
-		start_proxy $name 9101 8444
+		start_proxy $name $bport 8444
 		for r in $(seq "$RUNS"); do
-			nsx "$NS" $LOAD bulk 127.0.0.1 9101 www.example.test "$BULK" >>"$T_TMP/mbps"
+			nsx "$NS" $LOAD bulk 127.0.0.1 $bport www.example.test "$BULK" >>"$T_TMP/mbps"
 		done
 		stop_proxy
 	fi
@@ -220,7 +222,7 @@ for p in $PEERS; do
 done
 echo
 echo "memory per idle connection at $IDLE:$(for p in edge-sni $PEERS; do printf ' %s %s B' $p "${MEM[$p]}"; done)"
-echo "bulk, one connection: direct ${MBPS[direct]} Mbit/s, edge-sni ${MBPS[edge-sni]} Mbit/s"
+echo "bulk, one connection, Mbit/s:$(for p in direct edge-sni $PEERS; do printf ' %s %s' $p "${MBPS[$p]}"; done)"
 echo "first byte, one at a time: direct p50 ${P50[direct]} us p99 ${P99[direct]} us"
 echo
 awk -v c="${CPS[edge-sni]}" -v bc="$best_cps" -v u="${CPU[edge-sni]}" -v bu="$best_cpu" \
