@@ -336,7 +336,9 @@ clients(int conc, double secs, size_t want, int hold, uint64_t *done_out,
 					errs++;
 			}
 		}
-		if (now_us() > end + (hold ? 60000000 : 5000000)) {
+		/* cps: 5 s after the end; bulk (secs 0): 2 minutes */
+		if (now_us() > end + (hold ? 60000000 : secs > 0 ? 5000000 :
+		    120000000)) {
 			errs += live;	/* stuck: count them, stop */
 			break;
 		}
