@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
@@ -163,6 +164,11 @@ activated(struct sni_conf *c, int **fds)
 	if ((size_t)nfd != c->nl)
 		errx(2, "LISTEN_FDS=%lld but %zu listener(s) configured", nfd,
 		    c->nl);
+	/* The accept loop runs to EAGAIN: the sockets must not block. */
+	for (i = 0; i < nfd; i++)
+		if (fcntl(3 + i, F_SETFL, fcntl(3 + i, F_GETFL) | O_NONBLOCK) ==
+		    -1 || fcntl(3 + i, F_SETFD, FD_CLOEXEC) == -1)
+			err(1, "LISTEN_FDS: descriptor %d", 3 + i);
 	for (w = 0; w < c->workers; w++)
 		for (i = 0; i < nfd; i++)
 			fds[w][i] = 3 + i;
