@@ -126,7 +126,7 @@ stream {
 		www.example.test [2001:db8:1::10]:$bp;
 	}
 	server {
-		listen 127.0.0.1:$lp;
+		listen 127.0.0.1:$lp backlog=4096;
 		ssl_preread on;
 		proxy_pass \$be;
 	}
@@ -151,29 +151,40 @@ rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 median() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 
 # The proxied process: bg's pid is "ip netns exec", which execs.
-declare -A CPS CPU P50 P99 MBPS MEM
+declare -A CPS CPU P50 P99 MBPS MEM PID PORT
+# All four run at once, each on its own port, and the runs take turns, so
+# the machine's other load falls on every proxy alike.
 port=9000
 for name in edge-sni $PEERS; do
 	port=$((port + 1))
 	start_proxy $name $port 8443
+	PID[$name]=$PROXY_PID PORT[$name]=$port
+	: >"$T_TMP/cps.$name"; : >"$T_TMP/cpu.$name"
 	# warm up: DNS cache, pools, page cache
 	nsx "$NS" $LOAD cps 127.0.0.1 $port www.example.test $CONC 1 100 >/dev/null
-	: >"$T_TMP/cps" ; : >"$T_TMP/cpu"
-	for r in $(seq "$RUNS"); do
-		t0=$(ticks "$PROXY_PID"); s0=$(sys_ticks); b0=$(ticks "$B1")
-		set -- $(nsx "$NS" $LOAD cps 127.0.0.1 $port www.example.test $CONC "$SECS" 100)
-		t1=$(ticks "$PROXY_PID"); s1=$(sys_ticks); b1=$(ticks "$B1")
-		echo "$s0 $s1 $1 $b0 $b1 $6" | awk -v hz="$HZ" '{printf "  machine %.0f%% busy; CPU/conn: load generator %.1f us, backend %.1f us\n", ($3 - $1) * 100 / ($4 - $2), $8, ($7 - $6) / hz * 1e6 / $5}' >&2
+done
+for r in $(seq "$RUNS"); do
+	for name in edge-sni $PEERS; do
+		p=${PID[$name]}
+		t0=$(ticks "$p"); s0=$(sys_ticks); b0=$(ticks "$B1")
+		set -- $(nsx "$NS" $LOAD cps 127.0.0.1 ${PORT[$name]} www.example.test $CONC "$SECS" 100)
+		t1=$(ticks "$p"); s1=$(sys_ticks); b1=$(ticks "$B1")
+		echo "$s0 $s1 $1 $b0 $b1 $6" | awk -v n=$name -v hz="$HZ" '{printf "  %-9s machine %.0f%% busy; CPU/conn: load generator %.1f us, backend %.1f us\n", n, ($3 - $1) * 100 / ($4 - $2), $8, ($7 - $6) / hz * 1e6 / $5}' >&2
 		[ "$5" -le $(( $1 / 100 )) ] || fail "$name: $5 errors in $1 connections"
-		echo "$2" >>"$T_TMP/cps"
-		echo "$t0 $t1 $1" | awk -v hz="$HZ" '{printf "%.1f\n", ($2 - $1) / hz * 1e6 / $3}' >>"$T_TMP/cpu"
+		echo "$2" >>"$T_TMP/cps.$name"
+		echo "$t0 $t1 $1" | awk -v hz="$HZ" '{printf "%.1f\n", ($2 - $1) / hz * 1e6 / $3}' >>"$T_TMP/cpu.$name"
 	done
-	CPS[$name]=$(median <"$T_TMP/cps")
-	CPU[$name]=$(median <"$T_TMP/cpu")
-	set -- $(nsx "$NS" $LOAD cps 127.0.0.1 $port www.example.test 1 2 100)
+done
+for name in edge-sni $PEERS; do
+	CPS[$name]=$(median <"$T_TMP/cps.$name")
+	CPU[$name]=$(median <"$T_TMP/cpu.$name")
+	set -- $(nsx "$NS" $LOAD cps 127.0.0.1 ${PORT[$name]} www.example.test 1 2 100)
 	P50[$name]=$3; P99[$name]=$4
 	printf '%-9s %7s conn/s  %6s us CPU/conn  first byte p50 %s us p99 %s us\n' \
 	    $name "${CPS[$name]}" "${CPU[$name]}" "${P50[$name]}" "${P99[$name]}"
+done
+for name in edge-sni $PEERS; do
+	PROXY_PID=${PID[$name]}
 	stop_proxy
 done
 set -- $(nsx "$NS" $LOAD cps 2001:db8:1::10 8443 www.example.test 1 2 100)
@@ -221,6 +232,7 @@ for p in $PEERS; do
 	best_cpu=$(echo "$best_cpu ${CPU[$p]}" | awk '{print ($2 < $1) ? $2 : $1}')
 done
 echo
+echo "load average (other work on this machine): $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "memory per idle connection at $IDLE:$(for p in edge-sni $PEERS; do printf ' %s %s B' $p "${MEM[$p]}"; done)"
 echo "bulk, one connection, Mbit/s:$(for p in direct edge-sni $PEERS; do printf ' %s %s' $p "${MBPS[$p]}"; done)"
 echo "first byte, one at a time: direct p50 ${P50[direct]} us p99 ${P99[direct]} us"

@@ -270,7 +270,11 @@ clients(int conc, double secs, size_t want, int hold, uint64_t *done_out,
 	int ep = epoll_create1(0), i, n, live = 0, held = 0;
 	static uint8_t buf[1 << 17];
 
-	for (i = 0; i < conc; i++) {
+	/* Holding: open in waves of 256, the next as each is answered, so
+	 * no listen backlog overflows. */
+	int opened = hold && conc > 256 ? 256 : conc;
+
+	for (i = 0; i < opened; i++) {
 		if (open_one(ep, &cs[i]) == 0)
 			live++;
 		else
@@ -315,6 +319,13 @@ clients(int conc, double secs, size_t want, int hold, uint64_t *done_out,
 			if (hold && finished) {
 				epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
 				done++;
+				live--;
+				if (opened < conc) {
+					if (open_one(ep, &cs[opened++]) == 0)
+						live++;
+					else
+						errs++;
+				}
 				if (++held == conc) {
 					printf("open %d\n", held);
 					fflush(stdout);

@@ -34,6 +34,8 @@ sni_topo() {
 	ip -n "$NS_V" -6 route add 2001:db8:1::/64 via 2001:db8:ff::2
 	ip -n "$NS_V" -6 route add 2001:db8:2::/64 via 2001:db8:ff::2
 	ip -n "$NS_H" -6 route add $NAT46/96 via 2001:db8:ff::1
+	# a back end that never answers: SYNs vanish without an ICMP error
+	ip -n "$NS_H" -6 route add blackhole 2001:db8:1::99/128
 	ip -n "$NS_V" -6 route add local $NAT46/96 dev lo
 	nsx "$NS_V" sysctl -qw net.ipv6.conf.all.forwarding=1
 	# Resolve the neighbours now, not on the first proxied SYN.
@@ -60,6 +62,7 @@ host-record=loop.example.test,::1
 host-record=ll.example.test,fe80::1
 host-record=intoprefix.example.test,64:ff9b:1::1
 host-record=v4only.example.test,203.0.113.7
+host-record=dead.example.test,2001:db8:1::99
 EOC
 	bg DNSMASQ_PID "$NS_V" dnsmasq -k -C "$T_TMP/dnsmasq.conf" \
 	    --pid-file="$T_TMP/dnsmasq.pid" --log-facility=- 2>"$T_TMP/dnsmasq.log"

@@ -105,6 +105,22 @@ ccurl -k --resolve www.example.test:443:$VPS4 https://www.example.test/ \
 sni_logged "	www.example.test	-	dns-timeout	"
 ok "DNS failure and timeout: closed with a log line"
 
+# Connect and idle timeouts: a back end that never answers a SYN, and a
+# TLS session that goes quiet
+kill "$SNI_PID"; wait "$SNI_PID" 2>/dev/null || true
+sni_start -listen tcp:443 -mode nat46 -nat46-prefix $NAT46 \
+    -backend-cidr 2001:db8:1::/64 -connect-timeout 1 -idle-timeout 1
+t0=$(date +%s%N)
+ccurl -k --resolve dead.example.test:443:$VPS4 https://dead.example.test/ \
+    >/dev/null 2>&1 && fail "dead.example.test answered"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ $ms -lt 3000 ] || fail "connect timeout took $ms ms"
+sni_logged "	dead.example.test	\[2001:db8:1::99\]:443	connect-timeout	"
+( sleep 3 ) | nsx "$NS_C" timeout 6 openssl s_client -quiet -connect $VPS4:443 \
+    -servername www.example.test >/dev/null 2>&1 || true
+sni_logged "	www.example.test	\[$WWW6\]:443	idle-timeout	[1-9][0-9]*	[1-9][0-9]*	1[0-9][0-9][0-9]$"
+ok "connect timeout (1 s) and idle timeout (1 s), each logged"
+
 # The snid command line without a backend CIDR is refused (exit 2)
 set +e
 nsx "$NS_V" "$BIN/edge-sni" -listen tcp:4443 -mode nat46 -nat46-prefix $NAT46 \
