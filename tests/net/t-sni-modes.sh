@@ -95,6 +95,18 @@ out=$( (sleep 0.5; echo hello; sleep 0.5) | nsx "$NS_C" timeout 5 socat - TCP:$V
 	fail "static mode: got \"$out\""
 ok "static mode: server-first traffic both ways, NAT46 source"
 
+# Half-close: the client sends and shuts its side at once; the server
+# answers a second later, through the half-open connection.
+bg HALF_PID "$NS_H" socat -t 5 TCP6-LISTEN:2224,bind=[2001:db8:1::20],reuseaddr,fork \
+    SYSTEM:'read l; sleep 1; echo "got $l"'
+bg SNI5_PID "$NS_V" "$BIN/edge-sni" -d -access-log "$T_TMP/access5.log" \
+    -listen tcp:2224 -mode static -backend '[2001:db8:1::20]:2224' \
+    -nat46-prefix $NAT46 2>>"$T_TMP/sni.log"
+wait_for 3 nsx "$NS_V" bash -c "ss -Hltn 'sport = :2224' | grep -q 2224" || fail "no listener"
+out=$(echo hello | nsx "$NS_C" timeout 5 socat -t 5 - TCP:$VPS4:2224)
+[ "$out" = "got hello" ] || fail "half-close: got \"$out\""
+ok "half-close: the answer after the client's FIN arrives"
+
 # A front balancer's PROXY v1 header names the real client: its address
 # is the one embedded.
 out=$( (printf 'PROXY TCP4 203.0.113.9 198.51.100.1 5555 2222\r\n'; sleep 0.5;
