@@ -21,7 +21,7 @@ RUNS=${SNI_RUNS:-3}
 SECS=${SNI_SECS:-4}
 CONC=${SNI_CONC:-64}
 IDLE=${SNI_IDLE:-5000}
-BULK=${SNI_BULK:-2000000000}
+BULK=${SNI_BULK:-1000000000}
 PEERS=${SNI_PEERS:-sniproxy haproxy nginx}
 HZ=$(getconf CLK_TCK)
 
@@ -217,10 +217,14 @@ for name in edge-sni $PEERS; do
 	nsx "$NS" $LOAD cps 127.0.0.1 $port www.example.test 8 0.5 1 >/dev/null 2>&1 || true
 	m0=$(rss_kb "$PROXY_PID")
 	bg IDLE_PID "$NS" $LOAD idle 127.0.0.1 $port www.example.test "$IDLE" >"$T_TMP/idle.out"
-	wait_for 60 grep -q "^open $IDLE" "$T_TMP/idle.out" || fail "$name: $IDLE idle connections failed"
-	sleep 0.5
-	m1=$(rss_kb "$PROXY_PID")
-	MEM[$name]=$(( (m1 - m0) * 1024 / IDLE ))
+	if wait_for 60 grep -q "^open $IDLE" "$T_TMP/idle.out"; then
+		sleep 0.5
+		m1=$(rss_kb "$PROXY_PID")
+		MEM[$name]=$(( (m1 - m0) * 1024 / IDLE ))
+	else
+		[ $name = edge-sni ] && fail "edge-sni: $IDLE idle connections failed"
+		MEM[$name]="n/a (not all $IDLE connections served)"
+	fi
 	kill "$IDLE_PID"; wait "$IDLE_PID" 2>/dev/null || true
 	stop_proxy
 done
