@@ -225,7 +225,7 @@ for name in edge-sni $PEERS; do
 		[ $name = edge-sni ] && fail "edge-sni: $IDLE idle connections failed"
 		MEM[$name]="n/a (not all $IDLE connections served)"
 	fi
-	kill "$IDLE_PID"; wait "$IDLE_PID" 2>/dev/null || true
+	kill "$IDLE_PID" 2>/dev/null || true; wait "$IDLE_PID" 2>/dev/null || true
 	stop_proxy
 done
 
