@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: ISC
 #
 # edge-sni with a configuration file: several listeners with different
-# modes, JSON access log, SIGHUP reload (a new listener, a changed
+# modes, two workers, JSON access log, SIGHUP reload (a new listener, a changed
 # default hostname) without dropping an open connection, a broken file
 # on reload keeps the running configuration, -n checks a file.
 source "$(dirname "$0")/lib.sh"
@@ -14,6 +14,7 @@ CONF=$T_TMP/edge-sni.conf
 cat >"$CONF" <<EOC
 # edge-sni.conf for the test
 [Global]
+Workers = 2
 Resolver = 127.0.0.1
 LogFormat = json
 AccessLog = $T_TMP/access.log
@@ -67,7 +68,9 @@ Nat46Prefix = $NAT46
 EOC
 sed -i "s/^Mode = nat46$/Mode = nat46\nDefaultHostname = web2.example.test/" "$CONF"
 kill -HUP "$SNI_PID"
-wait_for 3 grep -q "configuration reloaded" "$T_TMP/sni.log" || fail "no reload: $(cat "$T_TMP/sni.log")"
+# the parent passes SIGHUP to both workers
+wait_for 3 sh -c "[ \$(grep -c 'configuration reloaded' '$T_TMP/sni.log') -ge 2 ]" ||
+	fail "not reloaded by both workers: $(cat "$T_TMP/sni.log")"
 out=$(printf 'GET / HTTP/1.0\r\nHost: x.example.test\r\n\r\n' |
     nsx "$NS_C" timeout 5 socat - TCP:$VPS4:2222) || true
 echo "$out" | grep -q "from $CLIENT_NAT46 via x.example.test" ||
@@ -85,7 +88,8 @@ ok "a connection open across the reload kept working"
 # A broken file on SIGHUP: the running configuration stays
 echo "Bogus = 1" >>"$CONF"
 kill -HUP "$SNI_PID"
-wait_for 3 grep -q "reload failed" "$T_TMP/sni.log" || fail "broken reload not reported"
+wait_for 3 sh -c "[ \$(grep -c 'reload failed' '$T_TMP/sni.log') -ge 2 ]" ||
+	fail "broken reload not reported by both workers"
 grep -q "edge-sni.conf:[0-9]*: unknown key \"Bogus\"" "$T_TMP/sni.log" ||
 	fail "the error does not name file:line: $(tail -3 "$T_TMP/sni.log")"
 ccurl -k --resolve www.example.test:443:$VPS4 https://www.example.test/ >/dev/null ||
