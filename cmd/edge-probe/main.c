@@ -244,6 +244,7 @@ main(int argc, char *argv[])
 		probe_summaries(&ctx, true);
 	else if (ctx.promfile && probe_out_prometheus(&ctx, ctx.promfile) == -1)
 		log_warn("%s", ctx.promfile);
+	probe_out_flush(&ctx);
 	status = probe_exit_status(&ctx);
 	if (ctx.continuous && ctx.rounds == 0 && !ctx.error)
 		status = 0;

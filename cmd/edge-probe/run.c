@@ -203,11 +203,17 @@ pace_cb(struct ev *ev, struct ev_timer *tm)
 	struct probe_target *t;
 	uint64_t now = ev_monotonic_us();
 
+	/*
+	 * Sends are due every pace_ms after the previous one was due, not
+	 * after it happened, so that timer slack does not add up; after an
+	 * idle spell the next send is due at once.
+	 */
 	while ((t = ctx->qhead)) {
-		if (ctx->last_send_us &&
-		    now < ctx->last_send_us + ctx->pace_ms * 1000) {
-			ev_timer_start(ev, tm, (ctx->last_send_us +
-			    ctx->pace_ms * 1000 - now + 999) / 1000);
+		if (ctx->pace_next_us + ctx->pace_ms * 1000 < now)
+			ctx->pace_next_us = now;
+		if (now + 500 < ctx->pace_next_us) {
+			ev_timer_start(ev, tm,
+			    (ctx->pace_next_us - now + 500) / 1000);
 			return;
 		}
 		ctx->qhead = t->qnext;
@@ -216,6 +222,7 @@ pace_cb(struct ev *ev, struct ev_timer *tm)
 		t->queued = false;
 		t->qnext = NULL;
 		send_probe(t);
+		ctx->pace_next_us += ctx->pace_ms * 1000;
 		now = ev_monotonic_us();
 	}
 }
