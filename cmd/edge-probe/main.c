@@ -230,8 +230,6 @@ main(int argc, char *argv[])
 	ev_signal(ctx.ev, SIGINT, on_signal, &ctx);
 	ev_signal(ctx.ev, SIGTERM, on_signal, &ctx);
 	if ((rc = probe_run_setup(&ctx)) < 0) {
-		errno = -rc;
-		log_warn("setting up the probes");
 		status = 2;
 		goto out;
 	}

@@ -321,16 +321,20 @@ probe_run_setup(struct probe_ctx *ctx)
 			inflight = ctx->rounds;
 		t->nslots = inflight > MAX_INFLIGHT ? MAX_INFLIGHT :
 		    (unsigned int)inflight;
-		if (!(t->slots = calloc(t->nslots, sizeof(*t->slots))))
+		if (!(t->slots = calloc(t->nslots, sizeof(*t->slots)))) {
+			log_warnx("out of memory");
 			return -ENOMEM;
+		}
 		hwant = ctx->window_ms / ctx->interval_ms + 2;
 		if (ctx->rounds && ctx->rounds > hwant)
 			hwant = ctx->rounds;
 		if (hwant > 100000)
 			hwant = 100000;
 		t->hsize = (unsigned int)hwant;
-		if (!(t->hist = calloc(t->hsize, sizeof(*t->hist))))
+		if (!(t->hist = calloc(t->hsize, sizeof(*t->hist)))) {
+			log_warnx("out of memory");
 			return -ENOMEM;
+		}
 		switch (t->type) {
 		case PROBE_ICMP:
 			rc = probe_icmp_attach(ctx, t);
@@ -341,15 +345,21 @@ probe_run_setup(struct probe_ctx *ctx)
 		default:
 			rc = 0;
 		}
-		if (rc < 0)
+		if (rc < 0) {
+			log_warnx("%s: %s%s%s: %s", t->name,
+			    probe_type_name(t->type), t->dev[0] ? " dev " : "",
+			    t->dev, strerror(-rc));
 			return rc;
+		}
 		ev_timer_init(&t->send_timer, send_cb, t);
 		ev_timer_init(&t->to_timer, timeout_cb, t);
 		per = spread / nslot * (i * nslot / ctx->nt);
 		t->start_us = now + per;
 		if ((rc = ev_timer_start(ctx->ev, &t->send_timer,
-		    per / 1000)) < 0)
+		    per / 1000)) < 0) {
+			log_warnx("timer: %s", strerror(-rc));
 			return rc;
+		}
 	}
 	if (ctx->continuous && ctx->report_ms > 0)
 		ev_timer_start(ctx->ev, &ctx->report_timer, ctx->report_ms);

@@ -128,6 +128,14 @@ err=$("$P" icmp 192.0.2.2 mark x 2>&1); rc=$?
 set -e
 ok "usage errors exit 2"
 
+# -n: the targets as parsed, nothing sent.
+out=$("$P" -n -f "$T_TMP/probes") || fail "-n failed"
+echo "$out"
+[ "$(echo "$out" | wc -l)" -eq 9 ] || fail "-n: expected 9 targets"
+echo "$out" | grep -q "^tcp6	-	tcp	\[2001:db8::2\]:22	dev=-	src=-	mark=-	timeout=2000$" ||
+	fail "-n: tcp6 line"
+ok "dry run"
+
 # Ping sockets where ping_group_range allows, raw sockets otherwise.
 nsx "$A" sysctl -qw net.ipv4.ping_group_range="0 2147483647"
 err=$(nsx "$A" "$P" -v -q icmp 192.0.2.2 icmp 2001:db8::2 2>&1) ||
