@@ -267,8 +267,13 @@ report_cb(struct ev *ev, struct ev_timer *tm)
 {
 	struct probe_ctx *ctx = tm->arg;
 
-	probe_summaries(ctx, false);
-	ev_timer_start(ev, tm, ctx->report_ms);
+	if (ctx->report_ms > 0)
+		probe_summaries(ctx, false);
+	else if (ctx->promfile &&
+	    probe_out_prometheus(ctx, ctx->promfile) == -1)
+		log_warn("%s", ctx->promfile);
+	probe_out_flush(ctx);
+	ev_timer_start(ev, tm, ctx->report_ms ? ctx->report_ms : 1000);
 }
 
 void
@@ -361,8 +366,10 @@ probe_run_setup(struct probe_ctx *ctx)
 			return rc;
 		}
 	}
-	if (ctx->continuous && ctx->report_ms > 0)
-		ev_timer_start(ctx->ev, &ctx->report_timer, ctx->report_ms);
+	/* Summaries, and the textfile (every second without summaries). */
+	if (ctx->continuous && (ctx->report_ms > 0 || ctx->promfile))
+		ev_timer_start(ctx->ev, &ctx->report_timer,
+		    ctx->report_ms ? ctx->report_ms : 1000);
 	return 0;
 }
 

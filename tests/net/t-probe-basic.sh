@@ -186,6 +186,12 @@ grep -q '^edge_probe_up{name="q",.*} 0$' "$T_TMP/probe.prom" ||
 grep -q '^edge_probe_sent_total{name="p".*} 2$' "$T_TMP/probe.prom" ||
 	fail "sent_total"
 [ -z "$(ls "$T_TMP" | grep 'probe.prom.tmp')" ] || fail "temporary file left"
+# Continuous, without summaries: rewritten every second.
+rm -f "$T_TMP/probe.prom"
+bg pid "$A" "$P" -q -i 100ms -R 0 -P "$T_TMP/probe.prom" icmp 192.0.2.2 name c
+wait_for 3 test -s "$T_TMP/probe.prom" || fail "no textfile in continuous mode"
+kill -INT "$pid"; wait "$pid" || true
+promtool check metrics < "$T_TMP/probe.prom" || fail "promtool rejects the textfile"
 ok "prometheus textfile"
 
 # Continuous mode writes line by line into a pipe.
