@@ -25,8 +25,8 @@ usage(int status)
 	fprintf(status ? stderr : stdout,
 "usage: edge-probe [-hjnqVv] [-c count] [-f file] [-i interval] [-o history]\n"
 "                  [-P textfile] [-p pace] [-R report] [-S icmp-socket]\n"
-"                  [-t timeout]"
-" [-W window] [type address [option value ...] ...]\n"
+"                  [-t timeout] [-W window] [type address [option value ...]]\n"
+"                  ...\n"
 "       edge-probe report [-b bucket] [-s svgfile] history\n"
 "types: icmp ADDR, tcp ADDR:PORT, tls ADDR[:PORT], http URL, dns ADDR[:PORT],\n"
 "       wg IFNAME\n"
@@ -223,6 +223,7 @@ main(int argc, char *argv[])
 		probe_targets_free(ctx.tv, ctx.nt);
 		return 2;
 	}
+	probe_out_init(&ctx);
 	if (!(ctx.ev = ev_new())) {
 		log_warn("event loop");
 		return 2;

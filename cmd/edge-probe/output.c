@@ -69,9 +69,10 @@ write_all(int fd, const char *p, size_t len)
 
 static struct outbuf {
 	int	 fd;
+	bool	 lazy;		/* a regular file: write when full or asked */
 	size_t	 len;
 	char	 b[OUTBUF];
-} out_std = { .fd = STDOUT_FILENO }, out_hist = { .fd = -1 };
+} out_std = { .fd = STDOUT_FILENO }, out_hist = { .fd = -1, .lazy = true };
 static struct ev_timer flush_timer;
 static bool flush_ready;
 
@@ -104,6 +105,20 @@ flush_cb(struct ev *ev, struct ev_timer *t)
 	probe_out_flush(t->arg);
 }
 
+/*
+ * Standard output to a pipe or a terminal is written before the loop
+ * waits again; to a regular file, as the history file, only when the
+ * buffer is full, with each summary (or every second) and at exit.
+ */
+void
+probe_out_init(struct probe_ctx *ctx)
+{
+	struct stat st;
+
+	out_std.lazy = fstat(STDOUT_FILENO, &st) == 0 && S_ISREG(st.st_mode);
+	out_hist.fd = ctx->histfd;
+}
+
 static void
 append(struct probe_ctx *ctx, struct outbuf *o, const struct buf *b)
 {
@@ -111,6 +126,8 @@ append(struct probe_ctx *ctx, struct outbuf *o, const struct buf *b)
 		flush_one(ctx, o);
 	memcpy(o->b + o->len, b->b, b->len);
 	o->len += b->len;
+	if (o->lazy)
+		return;
 	if (!flush_ready) {
 		ev_timer_init(&flush_timer, flush_cb, ctx);
 		flush_ready = true;
@@ -173,10 +190,8 @@ probe_out_result(struct probe_ctx *ctx, const struct probe_slot *s)
 
 	if (!ctx->json || ctx->histfd >= 0)
 		tsv_result(&b, s);
-	if (ctx->histfd >= 0) {
-		out_hist.fd = ctx->histfd;
+	if (ctx->histfd >= 0)
 		append(ctx, &out_hist, &b);
-	}
 	if (ctx->quiet)
 		return;
 	if (!ctx->json) {

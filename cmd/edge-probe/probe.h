@@ -211,6 +211,7 @@ void	probe_wg_check(struct probe_slot *s);
 void	probe_out_result(struct probe_ctx *ctx, const struct probe_slot *s);
 void	probe_out_summary(struct probe_ctx *ctx, struct probe_target *t,
 	    uint64_t now_ms, uint64_t window_ms, bool final);
+void	probe_out_init(struct probe_ctx *ctx);
 /* Write out what is buffered (done before the loop waits, and at exit). */
 void	probe_out_flush(struct probe_ctx *ctx);
 int	probe_out_prometheus(struct probe_ctx *ctx, const char *path);

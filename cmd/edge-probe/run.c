@@ -366,8 +366,12 @@ probe_run_setup(struct probe_ctx *ctx)
 			return rc;
 		}
 	}
-	/* Summaries, and the textfile (every second without summaries). */
-	if (ctx->continuous && (ctx->report_ms > 0 || ctx->promfile))
+	/*
+	 * Summaries, the textfile and the history file's buffer: every
+	 * report period, or every second without summaries.
+	 */
+	if (ctx->continuous && (ctx->report_ms > 0 || ctx->promfile ||
+	    ctx->histfd >= 0))
 		ev_timer_start(ctx->ev, &ctx->report_timer,
 		    ctx->report_ms ? ctx->report_ms : 1000);
 	return 0;
