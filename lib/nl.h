@@ -110,6 +110,7 @@ struct nl_link {
 	struct {
 		uint32_t	stp_state;
 		uint32_t	forward_delay;	/* centiseconds */
+		uint32_t	max_age;	/* centiseconds */
 	} bridge;
 };
 
@@ -131,6 +132,7 @@ struct nl_link_info {
 		struct {
 			bool		stp;
 			uint32_t	forward_delay;	/* centiseconds, 0: default */
+			uint32_t	max_age;	/* centiseconds, 0: default */
 		} bridge;
 		struct {
 			const char	*peer;		/* the other end's name */
@@ -155,6 +157,11 @@ int	nl_link_set_master(struct nl *nl, uint32_t ifindex, uint32_t master);
 /* Bridge settings on an existing bridge. */
 int	nl_bridge_set(struct nl *nl, uint32_t ifindex, bool stp,
 	    uint32_t forward_delay);
+/* STP's max age (centiseconds; the kernel takes 6 to 40 s): how long a
+ * port keeps the last BPDU it heard, so how soon a silent path is given
+ * up. */
+int	nl_bridge_set_max_age(struct nl *nl, uint32_t ifindex,
+	    uint32_t max_age);
 
 /* ---- addresses ---- */
 

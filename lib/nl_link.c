@@ -50,6 +50,7 @@ link_bridge(struct nl_link *l, const struct nlattr *data)
 	l->bridge.stp_state = nl_attr_u32(tb[IFLA_BR_STP_STATE]);
 	/* clock_t, in USER_HZ (100) units: centiseconds. */
 	l->bridge.forward_delay = nl_attr_u32(tb[IFLA_BR_FORWARD_DELAY]);
+	l->bridge.max_age = nl_attr_u32(tb[IFLA_BR_MAX_AGE]);
 }
 
 static int
@@ -216,6 +217,9 @@ link_put_info(struct nlmsghdr *nlh, const struct nl_link_info *li)
 		mnl_attr_nest_end(nlh, data);
 	} else if (strcmp(li->kind, "bridge") == 0) {
 		data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+		if (li->u.bridge.max_age)
+			mnl_attr_put_u32(nlh, IFLA_BR_MAX_AGE,
+			    li->u.bridge.max_age);
 		link_put_bridge(nlh, li->u.bridge.stp,
 		    li->u.bridge.forward_delay);
 		mnl_attr_nest_end(nlh, data);
@@ -345,6 +349,25 @@ nl_bridge_set(struct nl *nl, uint32_t ifindex, bool stp,
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
 	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
 	link_put_bridge(nlh, stp, forward_delay);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, info);
+	return nl_talk(nl, nlh, NULL, NULL);
+}
+
+int
+nl_bridge_set_max_age(struct nl *nl, uint32_t ifindex, uint32_t max_age)
+{
+	char buf[NL_REQ_SIZE];
+	struct nlmsghdr *nlh;
+	struct nlattr *info, *data;
+
+	if (ifindex == 0)
+		return -ENODEV;
+	nlh = link_req(buf, RTM_NEWLINK, ifindex);
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	mnl_attr_put_u32(nlh, IFLA_BR_MAX_AGE, max_age);
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, info);
 	return nl_talk(nl, nlh, NULL, NULL);

@@ -259,6 +259,16 @@ START_TEST(test_bridge)
 	ck_assert_int_eq(nl_link_get(&nl, "br1", &l), 0);
 	ck_assert_uint_ne(l.bridge.stp_state, 0);
 	ck_assert_uint_eq(l.bridge.forward_delay, 200);
+	ck_assert_uint_eq(l.bridge.max_age, 2000);	/* the default */
+	ck_assert_int_eq(nl_bridge_set_max_age(&nl, bi, 600), 0);
+	ck_assert_int_eq(nl_link_get(&nl, "br1", &l), 0);
+	ck_assert_uint_eq(l.bridge.max_age, 600);
+	ck_assert_int_lt(nl_bridge_set_max_age(&nl, bi, 100), 0);
+
+	li.u.bridge.max_age = 800;
+	ck_assert_int_eq(nl_link_add(&nl, "br2", &li), 0);
+	ck_assert_int_eq(nl_link_get(&nl, "br2", &l), 0);
+	ck_assert_uint_eq(l.bridge.max_age, 800);
 }
 END_TEST
 
