@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/errqueue.h>
 #include <linux/filter.h>
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
@@ -86,20 +87,38 @@ static void	icmp_read(struct ev *ev, struct ev_io *io, uint32_t events);
 static int
 raw_filter(int fd, int family, uint16_t ident)
 {
-	/* Accept echo replies carrying our identifier, drop the rest. */
+	/*
+	 * Accept echo replies carrying our identifier, and unreachable or
+	 * time-exceeded errors quoting one of our echo requests (whose IP
+	 * header, being ours, has no options); drop the rest.
+	 */
 	struct sock_filter v4[] = {
 		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),
 		BPF_STMT(BPF_LD | BPF_B | BPF_IND, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ICMP_ECHOREPLY, 0, 3),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ICMP_ECHOREPLY, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ICMP_UNREACH, 4, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ICMP_TIMXCEED, 3, 8),
 		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 4),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ident, 5, 6),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+		BPF_STMT(BPF_LD | BPF_B | BPF_IND, 8 + 20),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ICMP_ECHO, 0, 3),
+		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 8 + 20 + 4),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ident, 0, 1),
 		BPF_STMT(BPF_RET | BPF_K, 0xffff),
 		BPF_STMT(BPF_RET | BPF_K, 0),
 	};
 	struct sock_filter v6[] = {
 		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ICMP6_ECHO_REPLY, 0, 3),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ICMP6_ECHO_REPLY, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ICMP6_DST_UNREACH, 4, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ICMP6_TIME_EXCEEDED, 3, 8),
 		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 4),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ident, 5, 6),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 8 + 40),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ICMP6_ECHO_REQUEST, 0, 3),
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 8 + 40 + 4),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ident, 0, 1),
 		BPF_STMT(BPF_RET | BPF_K, 0xffff),
 		BPF_STMT(BPF_RET | BPF_K, 0),
@@ -114,6 +133,8 @@ raw_filter(int fd, int family, uint16_t ident)
 
 		ICMP6_FILTER_SETBLOCKALL(&f);
 		ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
+		ICMP6_FILTER_SETPASS(ICMP6_DST_UNREACH, &f);
+		ICMP6_FILTER_SETPASS(ICMP6_TIME_EXCEEDED, &f);
 		if (setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f,
 		    sizeof(f)) == -1)
 			return -1;
@@ -160,6 +181,11 @@ open_sock(struct probe_ctx *ctx, struct probe_sock *k)
 	else
 		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on,
 		    sizeof(on));
+	/* A ping socket hears of ICMP errors through its error queue. */
+	if (!k->raw && k->family == AF_INET)
+		setsockopt(fd, IPPROTO_IP, IP_RECVERR, &on, sizeof(on));
+	else if (!k->raw)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof(on));
 	if (k->has_src || !k->raw) {
 		memset(&ss, 0, sizeof(ss));
 		if (k->has_src)
@@ -304,6 +330,143 @@ probe_icmp_send(struct probe_slot *s)
 	}
 }
 
+static const char *
+error_word(int family, int type, int code)
+{
+	if (family == AF_INET) {
+		if (type == ICMP_TIMXCEED)
+			return "ttl-exceeded";
+		switch (code) {
+		case ICMP_UNREACH_NET:
+		case ICMP_UNREACH_NET_UNKNOWN:
+			return "net-unreachable";
+		case ICMP_UNREACH_HOST:
+		case ICMP_UNREACH_HOST_UNKNOWN:
+			return "host-unreachable";
+		case ICMP_UNREACH_NET_PROHIB:
+		case ICMP_UNREACH_HOST_PROHIB:
+		case ICMP_UNREACH_FILTER_PROHIB:
+			return "prohibited";
+		}
+		return "unreachable";
+	}
+	if (type == ICMP6_TIME_EXCEEDED)
+		return "ttl-exceeded";
+	switch (code) {
+	case ICMP6_DST_UNREACH_NOROUTE:
+		return "net-unreachable";
+	case ICMP6_DST_UNREACH_ADDR:
+		return "host-unreachable";
+	case ICMP6_DST_UNREACH_ADMIN:
+		return "prohibited";
+	}
+	return "unreachable";
+}
+
+/* The probe an echo request we sent belongs to, from its quoted header. */
+static struct probe_slot *
+quoted_slot(struct probe_sock *k, const uint8_t *echo, size_t len)
+{
+	if (len < 8 || echo[0] != (k->family == AF_INET ? ICMP_ECHO :
+	    ICMP6_ECHO_REQUEST))
+		return NULL;
+	if (k->raw && (uint16_t)(echo[4] << 8 | echo[5]) != k->ident)
+		return NULL;
+	return k->pending[(uint16_t)(echo[6] << 8 | echo[7])];
+}
+
+static bool
+quoted_dst_ok(const struct probe_target *t, const uint8_t *dst)
+{
+	if (t->family == AF_INET)
+		return memcmp(dst, &((const struct sockaddr_in *)&t->addr)->
+		    sin_addr, 4) == 0;
+	return memcmp(dst, &((const struct sockaddr_in6 *)&t->addr)->
+	    sin6_addr, 16) == 0;
+}
+
+/* An ICMP error (raw socket): the packet quotes our echo request. */
+static void
+handle_error(struct probe_sock *k, const uint8_t *p, size_t len)
+{
+	struct probe_slot *s;
+	size_t hl;
+
+	if (len < 8)
+		return;
+	if (k->family == AF_INET) {
+		if (len < 8 + 20)
+			return;
+		hl = (size_t)(p[8] & 0x0f) * 4;
+		if (hl < 20 || len < 8 + hl + 8)
+			return;
+		if (!(s = quoted_slot(k, p + 8 + hl, len - 8 - hl)) ||
+		    !quoted_dst_ok(s->t, p + 8 + 16))
+			return;
+	} else {
+		if (len < 8 + 40 + 8)
+			return;
+		if (!(s = quoted_slot(k, p + 8 + 40, len - 8 - 40)) ||
+		    !quoted_dst_ok(s->t, p + 8 + 24))
+			return;
+	}
+	probe_done(s, false, 0, error_word(k->family, p[0], p[1]));
+}
+
+/* ICMP errors of a ping socket, from its error queue. */
+static void
+read_errors(struct probe_sock *k)
+{
+	uint8_t buf[256];
+	union {
+		char		buf[512];
+		struct cmsghdr	align;
+	} ctl;
+	struct sockaddr_storage from;
+	struct msghdr m;
+	struct iovec iov;
+	struct cmsghdr *c;
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < 1024; i++) {
+		struct sock_extended_err *ee = NULL;
+		struct probe_slot *s;
+
+		memset(&m, 0, sizeof(m));
+		iov.iov_base = buf;
+		iov.iov_len = sizeof(buf);
+		m.msg_iov = &iov;
+		m.msg_iovlen = 1;
+		m.msg_name = &from;
+		m.msg_namelen = sizeof(from);
+		m.msg_control = ctl.buf;
+		m.msg_controllen = sizeof(ctl.buf);
+		if ((n = recvmsg(k->fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT)) < 0)
+			return;
+		for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+			if ((c->cmsg_level == IPPROTO_IP &&
+			    c->cmsg_type == IP_RECVERR) ||
+			    (c->cmsg_level == IPPROTO_IPV6 &&
+			    c->cmsg_type == IPV6_RECVERR))
+				ee = (struct sock_extended_err *)CMSG_DATA(c);
+		if (!ee || (ee->ee_origin != SO_EE_ORIGIN_ICMP &&
+		    ee->ee_origin != SO_EE_ORIGIN_ICMP6))
+			continue;
+		/* The queue holds the echo request as we sent it. */
+		if (!(s = quoted_slot(k, buf, (size_t)n)))
+			continue;
+		if (((struct sockaddr *)&from)->sa_family == k->family &&
+		    !quoted_dst_ok(s->t, k->family == AF_INET ?
+		    (const uint8_t *)&((struct sockaddr_in *)&from)->sin_addr :
+		    (const uint8_t *)&((struct sockaddr_in6 *)&from)->
+		    sin6_addr))
+			continue;
+		probe_done(s, false, 0, error_word(k->family, ee->ee_type,
+		    ee->ee_code));
+	}
+}
+
 static void
 handle_reply(struct probe_sock *k, const uint8_t *p, size_t len,
     const struct sockaddr_storage *from, uint64_t rx_ns, int ttl)
@@ -326,6 +489,12 @@ handle_reply(struct probe_sock *k, const uint8_t *p, size_t len,
 		ttl = p[8];
 		p += hl;
 		len -= hl;
+	}
+	if (k->raw && len >= 8 && (k->family == AF_INET ?
+	    p[0] == ICMP_UNREACH || p[0] == ICMP_TIMXCEED :
+	    p[0] == ICMP6_DST_UNREACH || p[0] == ICMP6_TIME_EXCEEDED)) {
+		handle_error(k, p, len);
+		return;
 	}
 	if (len < 8 + sizeof(*pl))
 		return;
@@ -376,6 +545,8 @@ icmp_read(struct ev *ev, struct ev_io *io, uint32_t events)
 	} ctl[BATCH];
 	int i, n;
 
+	if (events & EPOLLERR)
+		read_errors(k);
 	for (;;) {
 		memset(msgs, 0, sizeof(msgs));
 		for (i = 0; i < BATCH; i++) {

@@ -25,8 +25,8 @@ usage(int status)
 	fprintf(status ? stderr : stdout,
 "usage: edge-probe [-hjnqVv] [-c count] [-f file] [-i interval] [-o history]\n"
 "                  [-P textfile] [-p pace] [-R report] [-S icmp-socket]\n"
-"                  [-t timeout]"
-" [-W window] [type address [option value ...] ...]\n"
+"                  [-t timeout] [-W window] [type address [option value ...]]\n"
+"                  ...\n"
 "       edge-probe report [-b bucket] [-s svgfile] history\n"
 "types: icmp ADDR, tcp ADDR:PORT, tls ADDR[:PORT], http URL, dns ADDR[:PORT],\n"
 "       wg IFNAME\n"
@@ -223,6 +223,7 @@ main(int argc, char *argv[])
 		probe_targets_free(ctx.tv, ctx.nt);
 		return 2;
 	}
+	probe_out_init(&ctx);
 	if (!(ctx.ev = ev_new())) {
 		log_warn("event loop");
 		return 2;
@@ -230,8 +231,6 @@ main(int argc, char *argv[])
 	ev_signal(ctx.ev, SIGINT, on_signal, &ctx);
 	ev_signal(ctx.ev, SIGTERM, on_signal, &ctx);
 	if ((rc = probe_run_setup(&ctx)) < 0) {
-		errno = -rc;
-		log_warn("setting up the probes");
 		status = 2;
 		goto out;
 	}
@@ -244,6 +243,7 @@ main(int argc, char *argv[])
 		probe_summaries(&ctx, true);
 	else if (ctx.promfile && probe_out_prometheus(&ctx, ctx.promfile) == -1)
 		log_warn("%s", ctx.promfile);
+	probe_out_flush(&ctx);
 	status = probe_exit_status(&ctx);
 	if (ctx.continuous && ctx.rounds == 0 && !ctx.error)
 		status = 0;

@@ -59,11 +59,87 @@ write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+/*
+ * Lines are gathered while the loop handles one wake-up and written, whole,
+ * by a timer that fires before it waits again: a pipe reader sees every
+ * result as soon as it is known, at one write(2) per wake-up instead of one
+ * per line.
+ */
+#define OUTBUF	65536
+
+static struct outbuf {
+	int	 fd;
+	bool	 lazy;		/* a regular file: write when full or asked */
+	size_t	 len;
+	char	 b[OUTBUF];
+} out_std = { .fd = STDOUT_FILENO }, out_hist = { .fd = -1, .lazy = true };
+static struct ev_timer flush_timer;
+static bool flush_ready;
+
+static void
+flush_one(struct probe_ctx *ctx, struct outbuf *o)
+{
+	if (o->len == 0 || o->fd < 0)
+		return;
+	if (write_all(o->fd, o->b, o->len) == -1) {
+		if (o == &out_std && errno == EPIPE)
+			ev_break(ctx->ev);
+		else if (o == &out_hist)
+			log_warn("history");
+	}
+	o->len = 0;
+}
+
+void
+probe_out_flush(struct probe_ctx *ctx)
+{
+	flush_one(ctx, &out_std);
+	flush_one(ctx, &out_hist);
+	if (flush_ready)
+		ev_timer_stop(ctx->ev, &flush_timer);
+}
+
+static void
+flush_cb(struct ev *ev, struct ev_timer *t)
+{
+	probe_out_flush(t->arg);
+}
+
+/*
+ * Standard output to a pipe or a terminal is written before the loop
+ * waits again; to a regular file, as the history file, only when the
+ * buffer is full, with each summary (or every second) and at exit.
+ */
+void
+probe_out_init(struct probe_ctx *ctx)
+{
+	struct stat st;
+
+	out_std.lazy = fstat(STDOUT_FILENO, &st) == 0 && S_ISREG(st.st_mode);
+	out_hist.fd = ctx->histfd;
+}
+
+static void
+append(struct probe_ctx *ctx, struct outbuf *o, const struct buf *b)
+{
+	if (o->len + b->len > sizeof(o->b))
+		flush_one(ctx, o);
+	memcpy(o->b + o->len, b->b, b->len);
+	o->len += b->len;
+	if (o->lazy)
+		return;
+	if (!flush_ready) {
+		ev_timer_init(&flush_timer, flush_cb, ctx);
+		flush_ready = true;
+	}
+	if (!ev_timer_pending(&flush_timer))
+		ev_timer_start(ctx->ev, &flush_timer, 0);
+}
+
 static void
 emit(struct probe_ctx *ctx, struct buf *b)
 {
-	if (write_all(STDOUT_FILENO, b->b, b->len) == -1 && errno == EPIPE)
-		ev_break(ctx->ev);
+	append(ctx, &out_std, b);
 }
 
 static const char *
@@ -114,8 +190,8 @@ probe_out_result(struct probe_ctx *ctx, const struct probe_slot *s)
 
 	if (!ctx->json || ctx->histfd >= 0)
 		tsv_result(&b, s);
-	if (ctx->histfd >= 0 && write_all(ctx->histfd, b.b, b.len) == -1)
-		log_warn("history");
+	if (ctx->histfd >= 0)
+		append(ctx, &out_hist, &b);
 	if (ctx->quiet)
 		return;
 	if (!ctx->json) {

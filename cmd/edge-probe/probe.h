@@ -156,6 +156,7 @@ struct probe_ctx {
 	struct probe_target	**qtail;
 	struct ev_timer		 pace_timer;
 	uint64_t		 last_send_us;
+	uint64_t		 pace_next_us;
 	struct ev_timer		 report_timer;
 	int			 error;
 };
@@ -210,6 +211,9 @@ void	probe_wg_check(struct probe_slot *s);
 void	probe_out_result(struct probe_ctx *ctx, const struct probe_slot *s);
 void	probe_out_summary(struct probe_ctx *ctx, struct probe_target *t,
 	    uint64_t now_ms, uint64_t window_ms, bool final);
+void	probe_out_init(struct probe_ctx *ctx);
+/* Write out what is buffered (done before the loop waits, and at exit). */
+void	probe_out_flush(struct probe_ctx *ctx);
 int	probe_out_prometheus(struct probe_ctx *ctx, const char *path);
 void	probe_hist_add(struct probe_target *t, uint64_t sent_ms, uint32_t rtt);
 

@@ -331,6 +331,19 @@ svg(const struct history *h, const char *path, uint64_t bucket_ms)
 		    "font-weight=\"bold\">", ML, y0 - 6);
 		xml_text(f, s->name);
 		fprintf(f, " (%s)</text>\n", s->type);
+		fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\" "
+		    "fill=\"#333\">%zu probes, %.2f%% up", ML + pw, y0 - 6,
+		    s->n, s->n ? 100.0 * (double)nup / (double)s->n : 0.0);
+		if (nup) {
+			char l1[32], l2[32];
+
+			fmt_latency(l1, sizeof(l1), pct(all, nup, 50),
+			    pct(all, nup, 50));
+			fmt_latency(l2, sizeof(l2), pct(all, nup, 95),
+			    pct(all, nup, 95));
+			fprintf(f, ", median %s, p95 %s", l1, l2);
+		}
+		fprintf(f, "</text>\n");
 		fprintf(f, "<rect x=\"%d\" y=\"%.0f\" width=\"%.0f\" "
 		    "height=\"%d\" fill=\"#fafafa\" stroke=\"#888\"/>\n", ML,
 		    y0, pw, PH);

@@ -203,11 +203,17 @@ pace_cb(struct ev *ev, struct ev_timer *tm)
 	struct probe_target *t;
 	uint64_t now = ev_monotonic_us();
 
+	/*
+	 * Sends are due every pace_ms after the previous one was due, not
+	 * after it happened, so that timer slack does not add up; after an
+	 * idle spell the next send is due at once.
+	 */
 	while ((t = ctx->qhead)) {
-		if (ctx->last_send_us &&
-		    now < ctx->last_send_us + ctx->pace_ms * 1000) {
-			ev_timer_start(ev, tm, (ctx->last_send_us +
-			    ctx->pace_ms * 1000 - now + 999) / 1000);
+		if (ctx->pace_next_us + ctx->pace_ms * 1000 < now)
+			ctx->pace_next_us = now;
+		if (now + 500 < ctx->pace_next_us) {
+			ev_timer_start(ev, tm,
+			    (ctx->pace_next_us - now + 500) / 1000);
 			return;
 		}
 		ctx->qhead = t->qnext;
@@ -216,6 +222,7 @@ pace_cb(struct ev *ev, struct ev_timer *tm)
 		t->queued = false;
 		t->qnext = NULL;
 		send_probe(t);
+		ctx->pace_next_us += ctx->pace_ms * 1000;
 		now = ev_monotonic_us();
 	}
 }
@@ -260,8 +267,13 @@ report_cb(struct ev *ev, struct ev_timer *tm)
 {
 	struct probe_ctx *ctx = tm->arg;
 
-	probe_summaries(ctx, false);
-	ev_timer_start(ev, tm, ctx->report_ms);
+	if (ctx->report_ms > 0)
+		probe_summaries(ctx, false);
+	else if (ctx->promfile &&
+	    probe_out_prometheus(ctx, ctx->promfile) == -1)
+		log_warn("%s", ctx->promfile);
+	probe_out_flush(ctx);
+	ev_timer_start(ev, tm, ctx->report_ms ? ctx->report_ms : 1000);
 }
 
 void
@@ -280,7 +292,7 @@ probe_summaries(struct probe_ctx *ctx, bool final)
 int
 probe_run_setup(struct probe_ctx *ctx)
 {
-	uint64_t now, spread, per, hwant;
+	uint64_t now, spread, per, hwant, nslot;
 	size_t i;
 	int rc;
 
@@ -291,8 +303,18 @@ probe_run_setup(struct probe_ctx *ctx)
 	now = ev_monotonic_us();
 	ctx->start_ms = now / 1000;
 	ctx->active = ctx->nt;
-	/* Continuous mode spreads the targets over the interval. */
+	/*
+	 * Continuous mode spreads the targets over the interval, in at most
+	 * one slot per 10 ms: targets sharing a slot are sent in one wake-up
+	 * and their replies tend to arrive in one, which is what keeps the
+	 * CPU cost per probe low with many targets.
+	 */
 	spread = ctx->continuous ? ctx->interval_ms * 1000 : 0;
+	nslot = ctx->interval_ms / 10;
+	if (nslot > ctx->nt)
+		nslot = ctx->nt;
+	if (nslot == 0)
+		nslot = 1;
 	for (i = 0; i < ctx->nt; i++) {
 		struct probe_target *t = ctx->tv[i];
 		uint64_t inflight;
@@ -304,16 +326,20 @@ probe_run_setup(struct probe_ctx *ctx)
 			inflight = ctx->rounds;
 		t->nslots = inflight > MAX_INFLIGHT ? MAX_INFLIGHT :
 		    (unsigned int)inflight;
-		if (!(t->slots = calloc(t->nslots, sizeof(*t->slots))))
+		if (!(t->slots = calloc(t->nslots, sizeof(*t->slots)))) {
+			log_warnx("out of memory");
 			return -ENOMEM;
+		}
 		hwant = ctx->window_ms / ctx->interval_ms + 2;
 		if (ctx->rounds && ctx->rounds > hwant)
 			hwant = ctx->rounds;
 		if (hwant > 100000)
 			hwant = 100000;
 		t->hsize = (unsigned int)hwant;
-		if (!(t->hist = calloc(t->hsize, sizeof(*t->hist))))
+		if (!(t->hist = calloc(t->hsize, sizeof(*t->hist)))) {
+			log_warnx("out of memory");
 			return -ENOMEM;
+		}
 		switch (t->type) {
 		case PROBE_ICMP:
 			rc = probe_icmp_attach(ctx, t);
@@ -324,18 +350,30 @@ probe_run_setup(struct probe_ctx *ctx)
 		default:
 			rc = 0;
 		}
-		if (rc < 0)
+		if (rc < 0) {
+			log_warnx("%s: %s%s%s: %s", t->name,
+			    probe_type_name(t->type), t->dev[0] ? " dev " : "",
+			    t->dev, strerror(-rc));
 			return rc;
+		}
 		ev_timer_init(&t->send_timer, send_cb, t);
 		ev_timer_init(&t->to_timer, timeout_cb, t);
-		per = ctx->nt ? spread / ctx->nt * i : 0;
+		per = spread / nslot * (i * nslot / ctx->nt);
 		t->start_us = now + per;
 		if ((rc = ev_timer_start(ctx->ev, &t->send_timer,
-		    per / 1000)) < 0)
+		    per / 1000)) < 0) {
+			log_warnx("timer: %s", strerror(-rc));
 			return rc;
+		}
 	}
-	if (ctx->continuous && ctx->report_ms > 0)
-		ev_timer_start(ctx->ev, &ctx->report_timer, ctx->report_ms);
+	/*
+	 * Summaries, the textfile and the history file's buffer: every
+	 * report period, or every second without summaries.
+	 */
+	if (ctx->continuous && (ctx->report_ms > 0 || ctx->promfile ||
+	    ctx->histfd >= 0))
+		ev_timer_start(ctx->ev, &ctx->report_timer,
+		    ctx->report_ms ? ctx->report_ms : 1000);
 	return 0;
 }
 

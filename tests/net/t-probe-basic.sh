@@ -128,6 +128,14 @@ err=$("$P" icmp 192.0.2.2 mark x 2>&1); rc=$?
 set -e
 ok "usage errors exit 2"
 
+# -n: the targets as parsed, nothing sent.
+out=$("$P" -n -f "$T_TMP/probes") || fail "-n failed"
+echo "$out"
+[ "$(echo "$out" | wc -l)" -eq 9 ] || fail "-n: expected 9 targets"
+echo "$out" | grep -q "^tcp6	-	tcp	\[2001:db8::2\]:22	dev=-	src=-	mark=-	timeout=2000$" ||
+	fail "-n: tcp6 line"
+ok "dry run"
+
 # Ping sockets where ping_group_range allows, raw sockets otherwise.
 nsx "$A" sysctl -qw net.ipv4.ping_group_range="0 2147483647"
 err=$(nsx "$A" "$P" -v -q icmp 192.0.2.2 icmp 2001:db8::2 2>&1) ||
@@ -178,6 +186,12 @@ grep -q '^edge_probe_up{name="q",.*} 0$' "$T_TMP/probe.prom" ||
 grep -q '^edge_probe_sent_total{name="p".*} 2$' "$T_TMP/probe.prom" ||
 	fail "sent_total"
 [ -z "$(ls "$T_TMP" | grep 'probe.prom.tmp')" ] || fail "temporary file left"
+# Continuous, without summaries: rewritten every second.
+rm -f "$T_TMP/probe.prom"
+bg pid "$A" "$P" -q -i 100ms -R 0 -P "$T_TMP/probe.prom" icmp 192.0.2.2 name c
+wait_for 3 test -s "$T_TMP/probe.prom" || fail "no textfile in continuous mode"
+kill -INT "$pid"; wait "$pid" || true
+promtool check metrics < "$T_TMP/probe.prom" || fail "promtool rejects the textfile"
 ok "prometheus textfile"
 
 # Continuous mode writes line by line into a pipe.

@@ -97,7 +97,18 @@ out=$(nsx "$H" "$P" -v -c 5 -i 10ms icmp 203.0.113.100 dev wan0 name w0 \
 	2>"$T_TMP/err") || fail "both uplinks: $out"
 grep -c 'raw socket' "$T_TMP/err" | grep -qx 2 || fail "expected two icmp sockets"
 expect 8 11 5 6 0 6
-ok "dev and mark pick the uplink (icmp, tcp, dns), counted on the far side"
+# src 198.51.100.1: through wan1 by a source rule.
+nsx "$H" ip rule add from 198.51.100.1 lookup 20
+nsx "$H" "$P" -q -c 2 -i 10ms icmp 203.0.113.100 src 198.51.100.1 \
+	tcp 203.0.113.100:22 src 198.51.100.1 \
+	dns 203.0.113.100 src 198.51.100.1 query up.example || fail "src probes down"
+expect 8 13 5 8 0 8
+ok "dev, mark and src pick the uplink (icmp, tcp, dns), counted on the far side"
+# A device that does not exist is an error naming the target.
+rc=0
+err=$(nsx "$H" "$P" icmp 203.0.113.100 dev wan9 2>&1) || rc=$?
+[ $rc -eq 2 ] && echo "$err" | grep -q 'dev wan9: No such device' ||
+	fail "missing device: $rc $err"
 
 # Blackhole wan1 upstream, every link still up.
 nsx "$R1" nft add table inet bh
@@ -114,5 +125,5 @@ echo "$out" | awk -F'\t' '$1 == "s" && $3 == "w1" && $9 == "100.0" { f = 1 } END
 echo "$out" | awk -F'\t' '$1 == "s" && $3 == "m1" && $9 == "100.0" { f = 1 } END { exit !f }' ||
 	fail "marked probe not down"
 # wan0's counter rose by its own 3 probes only: nothing of wan1 leaked.
-expect 11 11 5 6 0 6
+expect 11 13 5 8 0 8
 ok "wan1 blackholed: its probes down, wan0 up, no leak"
