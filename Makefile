@@ -112,7 +112,7 @@ lint:
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
-	install -m 755 $(BINS) $(DESTDIR)$(SBINDIR)
+	$(if $(BINS),install -m 755 $(BINS) $(DESTDIR)$(SBINDIR))
 	for m in $(MANS); do \
 		s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s; done
 

@@ -11,7 +11,15 @@
  * line, blank lines, keys compared without case.  Entries outside any
  * section are an error.  Values are trimmed; interpretation (comma lists,
  * numbers) is the caller's, with the helpers below.
+ *
+ * As in wg-quick, "#" starts a comment anywhere on a line (also inside a
+ * PostUp value), a line is split at its first "=" (so values may contain
+ * "="), "[ Name ]" is trimmed to "Name", CR before LF and a leading UTF-8
+ * byte order mark are ignored.  Errors: a NUL byte, a line longer than
+ * CONF_LINE_MAX bytes, a missing "]", text after "]", an empty section
+ * name, a line without "=", an empty key, a key before any section.
  */
+#define CONF_LINE_MAX	65536
 struct conf_entry {
 	const char	*section;	/* as written, e.g. "Peer" */
 	unsigned int	 sect_idx;	/* 0 for the first section, ... */

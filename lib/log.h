@@ -3,13 +3,17 @@
 #define EDGE_LOG_H
 
 /*
- * Logging for the tools: stderr while in the foreground, syslog(3) once
- * daemonized.  Verbosity: 0 warnings and info, 1 adds debug, 2 adds more.
- * The functions never exit; a tool decides what to do after an error.
+ * Logging for the tools: stderr while in the foreground, as "ident:
+ * message" lines, syslog(3) (LOG_DAEMON, with the pid) once daemonized.
+ * Verbosity: 0 warnings and info, 1 adds debug, 2 adds more.  Messages
+ * are cut at 1 KiB; errno is preserved.  The functions never exit; a tool
+ * decides what to do after an error.  Before log_init() messages go to
+ * stderr as "edgekit: message".
  */
 
 #define LOG_PRINTF(a, b) __attribute__((format(printf, a, b)))
 
+/* ident must stay valid (a string literal or argv[0]'s basename). */
 void	log_init(const char *ident, int foreground, int verbose);
 void	log_setverbose(int verbose);
 int	log_getverbose(void);

@@ -34,15 +34,19 @@ struct prefix {
 #define PREFIX_STRLEN		(INET6_ADDRSTRLEN + 4)
 
 /*
- * Parse "A.B.C.D/N" or "X:X::X/N".  On failure return false and write what
- * is wrong (naming the text) into err.
+ * Parse "A.B.C.D/N" or "X:X::X/N".  Surrounding white space (a line read
+ * from a file) is ignored; IPv4 takes exactly four decimal octets without
+ * leading zeros, as inet_pton(3); IPv6 zone indices ("%eth0") are
+ * refused.  On failure return false, leave *p alone and write what is
+ * wrong into err (may be NULL), quoting the text, e.g.
+ *	"10.0.0.1/24": host bits set (did you mean 10.0.0.0/24?)
  */
 bool	prefix_parse(const char *s, struct prefix *p, int flags,
 	    char *err, size_t errlen);
-/* Parse a bare address (no /N). */
+/* Parse a bare address (no /N), with the same rules. */
 bool	addr_parse(const char *s, int *family, union edge_addr *a,
 	    char *err, size_t errlen);
-/* Text forms; return buf. */
+/* Text forms (inet_ntop(3) style, "/N" always); return buf. */
 char	*prefix_ntop(const struct prefix *p, char *buf, size_t len);
 char	*addr_ntop(int family, const union edge_addr *a, char *buf, size_t len);
 
@@ -56,11 +60,15 @@ bool	prefix_contains_addr(const struct prefix *p, int family,
 	    const union edge_addr *a);
 /* Clear the bits beyond len. */
 void	prefix_mask(struct prefix *p);
+/* Sort by prefix_cmp(); a radix sort for long arrays.  Zeroes the unused
+ * bytes (pad, IPv4's addr.b[4..15]). */
 void	prefix_sort(struct prefix *v, size_t n);
 /*
- * Aggregate in place: sort, drop prefixes covered by others, merge
- * siblings into their parent, repeatedly.  Returns the new count.
- * O(n log n).
+ * Aggregate in place: clear host bits, sort, drop prefixes covered by
+ * others (and duplicates), merge siblings into their parent, repeatedly.
+ * Returns the new count; v[0..count) is sorted, disjoint and covers
+ * exactly the addresses the input covered.  O(n log n); allocates a
+ * temporary copy of v, and falls back to qsort(3) if that fails.
  */
 size_t	prefix_aggregate(struct prefix *v, size_t n);
 
