@@ -1,0 +1,93 @@
+#!/bin/bash
+# SPDX-License-Identifier: ISC
+#
+# edge-routes --emit bird: two BIRD 2 instances in two namespaces with an
+# eBGP session; A's static protocol includes the file edge-routes writes,
+# B exports what it learns to its kernel table 100.  The routes arrive in
+# B's kernel; a changed list, written again (atomically: a new file renamed
+# over the old) and loaded with "birdc configure", arrives as well; bad
+# input leaves the file alone.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/routes-lib.sh"
+
+command -v bird >/dev/null || skip "bird not installed"
+ns_make A ba
+ns_make B bb
+veth "$A" eth0 "$B" eth0
+nsx "$A" ip addr add 192.0.2.1/24 dev eth0
+nsx "$B" ip addr add 192.0.2.2/24 dev eth0
+
+gen() { awk -v f="$1" -v n="$2" 'BEGIN { for (i = f; i < f + n; i++)
+	printf "10.%d.%d.0/24\n", int(i * 2 / 256), (i * 2) % 256 }'; }
+gen 0 200 > "$T_TMP/list"
+echo '198.51.100.0/24 type=blackhole' >> "$T_TMP/list"
+echo '2001:db8:1::/48' >> "$T_TMP/list"		# left out by -4
+F=$T_TMP/edge-routes.conf
+"$ER" sync -e bird -4 -g 192.0.2.9 -o "$F" "$T_TMP/list" || fail "emit"
+[ "$(grep -c '^route ' "$F")" -eq 201 ] || fail "file: $(head "$F")"
+grep -qx 'route 10.0.0.0/24 via 192.0.2.9;' "$F" || fail "file: $(head "$F")"
+grep -qx 'route 198.51.100.0/24 blackhole;' "$F" || fail "blackhole line"
+"$ER" sync -e bird -6 -d eth0 -o "$T_TMP/edge6.conf" "$T_TMP/list" || fail "emit v6"
+grep -qx 'route 2001:db8:1::/48 via "eth0";' "$T_TMP/edge6.conf" || fail "v6 file: $(cat "$T_TMP/edge6.conf")"
+
+cat > "$T_TMP/a.conf" <<C
+router id 192.0.2.1;
+protocol device { }
+protocol static edge4 {
+	ipv4;
+include "$F";
+}
+protocol static edge6 {
+	ipv6;
+include "$T_TMP/edge6.conf";
+}
+protocol bgp b {
+	local 192.0.2.1 as 64501;
+	neighbor 192.0.2.2 as 64502;
+	ipv4 { import none; export where proto = "edge4"; };
+}
+C
+cat > "$T_TMP/b.conf" <<C
+router id 192.0.2.2;
+protocol device { }
+protocol kernel {
+	kernel table 100;
+	ipv4 { export all; };
+}
+protocol bgp a {
+	local 192.0.2.2 as 64502;
+	neighbor 192.0.2.1 as 64501;
+	ipv4 { import all; export none; };
+}
+C
+bird -p -c "$T_TMP/a.conf" || fail "A's configuration (with the include) does not parse"
+bg PA "$A" bird -f -c "$T_TMP/a.conf" -s "$T_TMP/a.ctl" -P "$T_TMP/a.pid"
+bg PB "$B" bird -f -c "$T_TMP/b.conf" -s "$T_TMP/b.ctl" -P "$T_TMP/b.pid"
+
+bgp_routes() { ip -n "$B" route show table 100 proto bird 2>/dev/null | wc -l; }
+wait_for 30 sh -c "[ \$(ip -n '$B' route show table 100 proto bird 2>/dev/null | wc -l) -eq 201 ]" ||
+	fail "B has $(bgp_routes) routes, expected 201; $(birdc -s "$T_TMP/b.ctl" show protocols 2>&1 | tail -2)"
+ip -n "$B" route show table 100 | grep -q '^10.0.2.0/24 via 192.0.2' || fail "route in B: $(ip -n "$B" route show table 100 | head -3)"
+ok "201 routes from edge-routes' file reached B's kernel over BGP"
+
+# A new list: 20 gone, 30 new; written again and loaded with configure.
+{ gen 20 180; gen 1000 30; } > "$T_TMP/list2"
+ino1=$(stat -c %i "$F")
+"$ER" sync -e bird -4 -g 192.0.2.9 -o "$F" "$T_TMP/list2" || fail "emit 2"
+ino2=$(stat -c %i "$F")
+[ "$ino1" != "$ino2" ] || fail "file rewritten in place, not renamed over"
+ls "$T_TMP" | grep -q 'edge-routes.conf.' && fail "temporary file left: $(ls "$T_TMP")"
+birdc -s "$T_TMP/a.ctl" configure > /dev/null || fail "birdc configure"
+wait_for 30 sh -c "[ \$(ip -n '$B' route show table 100 proto bird | wc -l) -eq 210 ]" ||
+	fail "B has $(bgp_routes) routes after the change, expected 210"
+ip -n "$B" route show table 100 | grep -q '^10.0.0.0/24' && fail "withdrawn route still in B"
+ip -n "$B" route show table 100 | grep -q '^10.7.208.0/24' || fail "new route missing in B"
+ok "changed list reached B: $(bgp_routes) routes"
+
+# Bad input: exit 2, the file is not touched.
+printf '10.0.0.0/24\n10.0.0.1/24\n' > "$T_TMP/bad"
+expect_rc 2 "$ER" sync -e bird -4 -g 192.0.2.9 -o "$F" "$T_TMP/bad" 2>/dev/null
+[ "$(stat -c %i "$F")" = "$ino2" ] || fail "file replaced after bad input"
+expect_rc 2 "$ER" sync -e bird -g 192.0.2.9 -d eth0 -o "$F" "$T_TMP/list" 2>/dev/null	# mixed families
+[ "$(stat -c %i "$F")" = "$ino2" ] || fail "file replaced after mixed input"
+ok "bad input leaves the include file alone"

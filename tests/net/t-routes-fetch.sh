@@ -1,0 +1,114 @@
+#!/bin/bash
+# SPDX-License-Identifier: ISC
+#
+# scripts/edge-routes-fetch on the saved samples in tests/data (AWS by
+# service and region, Google goog.json and cloud.json by scope, Cloudflare
+# v4+v6, RIPEstat for an ASN, per-ASN YAML), each list synced into a
+# namespace; broken downloads fail and print nothing.  Then the man page's
+# examples: scripts/edge-routes-cron fetching, checking, keeping the last
+# good list through a broken and a truncated download, and syncing; the
+# ASN list through wg0; diff for monitoring; aggregate.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/routes-lib.sh"
+
+command -v jq >/dev/null || skip "jq not installed"
+D=$TOP/tests/data
+export PATH="$TOP/scripts:$BIN:$PATH" EDGE_ROUTES=$ER
+F=edge-routes-fetch
+
+lines() { grep -v '^#' | tr '\n' ' ' | sed 's/ $//'; }
+check() {	# name expected command...
+	local name=$1 want=$2 got; shift 2
+	got=$("$@" | lines) || fail "$name: exit $?"
+	[ "$got" = "$want" ] || fail "$name: got \"$got\", expected \"$want\""
+}
+check "aws EC2 eu-central-1" "3.120.0.0/14 18.156.0.0/14 2a05:d014::/36" \
+	$F aws -s EC2 -r eu-central-1 "$D/aws-ip-ranges.json"
+check "aws S3,CLOUDFRONT" "52.219.168.0/24 13.32.0.0/15 2600:9000::/28" \
+	$F aws -s S3,CLOUDFRONT "$D/aws-ip-ranges.json"
+check "aws region us-east-1" "52.94.248.0/28 2600:1f18::/33" \
+	$F aws -r us-east-1 - < "$D/aws-ip-ranges.json"
+[ "$($F aws "$D/aws-ip-ranges.json" | lines | wc -w)" -eq 10 ] || fail "aws: all"
+check "google goog" "8.8.4.0/24 8.8.8.0/24 8.34.208.0/20 142.250.0.0/15 2001:4860::/32 2404:6800::/32" \
+	$F google "$D/google-goog.json"
+check "google cloud europe-west3" "35.198.64.0/18 35.242.192.0/18 2600:1900:4180::/44" \
+	$F google -r europe-west3 "$D/google-cloud.json"
+check "cloudflare" "173.245.48.0/20 103.21.244.0/22 103.22.200.0/22 104.16.0.0/13 104.24.0.0/14 172.64.0.0/13 2400:cb00::/32 2606:4700::/32 2803:f800::/32 2a06:98c0::/29" \
+	$F cloudflare "$D/cloudflare-ips-v4.txt" "$D/cloudflare-ips-v6.txt"
+check "ripestat" "1.1.1.0/24 1.0.0.0/24 104.16.0.0/20 104.16.16.0/20 2606:4700::/44 2606:4700:10::/44" \
+	$F ripestat AS13335 "$D/ripestat-as13335.json"
+check "asn-yaml 13335,15169" "1.1.1.0/24 104.16.0.0/13 8.8.8.0/24" \
+	$F asn-yaml -a 13335,15169 "$D/asn.yaml"
+check "asn-yaml all" "3.0.0.0/15 3.5.140.0/22 2600:1f18::/33 1.1.1.0/24 104.16.0.0/13 8.8.8.0/24" \
+	$F asn-yaml "$D/asn.yaml"
+ok "every fetcher read its sample"
+
+nofetch() {	# name command...: must fail with nothing on stdout
+	local name=$1 out rc=0; shift
+	out=$("$@" 2>/dev/null) || rc=$?
+	[ $rc -eq 1 ] && [ -z "$out" ] || fail "$name: exit $rc, output \"$out\""
+}
+nofetch "truncated json" $F aws "$D/aws-truncated.json"
+nofetch "not aws" $F aws "$D/google-goog.json"
+nofetch "nothing matches" $F aws -s NOPE "$D/aws-ip-ranges.json"
+nofetch "wrong asn" $F ripestat 16509 "$D/ripestat-as13335.json"
+nofetch "missing file" $F cloudflare "$D/nonexistent"
+nofetch "html error page" $F cloudflare <(echo '<html>503</html>')
+nofetch "unreachable url" $F cloudflare http://127.0.0.1:9/ips-v4
+ok "broken downloads fail and print nothing"
+
+# The man page's examples, with the saved samples as sources.
+routes_ns NS fe
+nsx "$NS" ip link add name wg0 type veth peer name wg0p
+nsx "$NS" sysctl -qw net.ipv6.conf.wg0.addr_gen_mode=1
+nsx "$NS" sysctl -qw net.ipv6.conf.wg0p.addr_gen_mode=1
+nsx "$NS" ip link set wg0 up
+nsx "$NS" ip link set wg0p up
+nsx "$NS" ip addr add 192.168.8.2/24 dev e0
+ST=$T_TMP/state
+cron() { nsx "$NS" edge-routes-cron -d "$ST" aws-eu "$1" -t 100 -4 -g 192.168.8.1; }
+cron "edge-routes-fetch aws -s EC2 -r eu-central-1 $D/aws-ip-ranges.json" || fail "cron run 1"
+[ "$(rcount "$NS" table 100 proto 202)" -eq 2 ] || fail "cron: $(ip -n "$NS" route show table 100)"
+ip -n "$NS" route show table 100 | grep -q '^18.156.0.0/14 via 192.168.8.1 dev e0 proto 202' ||
+	fail "cron route: $(ip -n "$NS" route show table 100)"
+ip -n "$NS" -6 route show table 100 2>/dev/null | grep -q '^2a05:d014::/36' && fail "v6 route without a v6 gateway"
+nsx "$NS" ip rule add fwmark 0x64 table 100
+ok "cron run 1 synced the AWS sample"
+
+
+good=$(cat "$ST/aws-eu.list")
+monitor_start "$NS"
+expect_rc 1 cron "edge-routes-fetch aws -s EC2 -r eu-central-1 $D/aws-truncated.json" 2>/dev/null
+expect_rc 1 cron "edge-routes-fetch aws -s EC2 $D/nonexistent" 2>/dev/null
+expect_rc 1 cron "echo 3.120.0.0/14" 2> "$T_TMP/err"	# a third of the list
+grep -q 'only 1 routes' "$T_TMP/err" || fail "shrink: $(cat "$T_TMP/err")"
+expect_rc 1 cron "printf '3.120.0.0/14\n18.156.0.0/14\n10.0.0.1/8\n'" 2>/dev/null	# bad line
+expect_rc 1 cron "true" 2>/dev/null		# empty
+monitor_quiet "cron with broken downloads"
+[ "$(cat "$ST/aws-eu.list")" = "$good" ] || fail "the last good list was replaced"
+ok "broken, truncated, shrunk, bad and empty downloads: last good list kept, nothing changed"
+
+cron "edge-routes-fetch aws -s EC2,S3 -r eu-central-1 $D/aws-ip-ranges.json" || fail "cron run 3"
+[ "$(rcount "$NS" table 100 proto 202)" -eq 3 ] || fail "cron 3: $(ip -n "$NS" route show table 100)"
+# Lost routes (a reboot) come back even when the provider is unreachable.
+nsx "$NS" "$ER" flush -t 100
+expect_rc 1 cron "edge-routes-fetch aws http://127.0.0.1:9/ip-ranges.json" 2>/dev/null
+[ "$(rcount "$NS" table 100 proto 202)" -eq 3 ] || fail "last good list not synced"
+ok "a good list replaces the old; the last good list is synced when the fetch fails"
+
+# An ASN's prefixes through wg0; diff for monitoring.
+nsx "$NS" sh -c "edge-routes-fetch ripestat 13335 '$D/ripestat-as13335.json' > '$T_TMP/as13335.list'"
+nsx "$NS" "$ER" sync -t 101 -d wg0 "$T_TMP/as13335.list" || fail "ASN sync"
+ip -n "$NS" route show table 101 | grep -q '^104.16.0.0/19 dev wg0 proto 202 scope link' ||
+	fail "ASN routes (aggregated): $(ip -n "$NS" route show table 101)"
+ip -n "$NS" -6 route show table 101 | grep -q '^2606:4700::/43 dev wg0 proto 202' ||
+	fail "ASN v6 routes: $(ip -n "$NS" -6 route show table 101)"
+expect_rc 0 nsx "$NS" "$ER" diff -t 101 -d wg0 "$T_TMP/as13335.list"
+nsx "$NS" ip route del 1.1.1.0/24 table 101
+expect_rc 1 nsx "$NS" "$ER" diff -t 101 -d wg0 "$T_TMP/as13335.list" > /dev/null
+ok "ASN list through wg0, aggregated; diff finds a lost route"
+
+printf '10.0.0.0/25\n10.0.0.128/25\n10.0.1.0/24\n10.0.0.7\n' > "$T_TMP/list.txt"
+"$ER" aggregate < "$T_TMP/list.txt" > "$T_TMP/list.agg"
+[ "$(cat "$T_TMP/list.agg")" = "10.0.0.0/23" ] || fail "aggregate: $(cat "$T_TMP/list.agg")"
+ok "aggregate"
