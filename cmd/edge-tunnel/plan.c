@@ -26,62 +26,10 @@
 
 #include "log.h"
 #include "spawn.h"
-#include "tunnel.h"
+#include "plan.h"
 
-enum act_type {
-	A_HOOK, A_WG_CREATE, A_WG_SET, A_LINK_ADD, A_LINK_DEL, A_LINK_MTU,
-	A_LINK_UP, A_LINK_MASTER, A_BRIDGE_SET, A_ADDR_ADD, A_ADDR_DEL,
-	A_ROUTE_ADD, A_ROUTE_DEL, A_RULE_ADD, A_RULE_DEL, A_NAT_APPLY,
-	A_NAT_DEL, A_SYSCTL, A_STATE_DEL
-};
-
-struct act {
-	enum act_type	 type;
-	char		 ifname[IFNAMSIZ];	/* the link acted on */
-	char		 other[IFNAMSIZ];	/* master; route/rule oif */
-	char		*desc;
-	union {
-		struct nl_addr	 addr;
-		struct nl_route	 route;
-		struct nl_rule	 rule;
-		struct nl_link_info li;
-		uint32_t	 mtu;
-		struct { bool stp; uint32_t fd; } br;
-		struct wg_device *wg;
-		const char	*hook;
-		struct { const char *path, *value; } sysctl;
-	} u;
-	bool		 done;
-};
-
-struct plan {
-	struct act	*v;
-	size_t		 n, cap;
-	bool		 failed;	/* building the plan failed */
-};
-
-/* One link as seen in a dump: what the plan needs. */
-struct live_link {
-	struct nl_link	 l;
-};
-
-struct live {
-	struct live_link *links;
-	size_t		 nlinks;
-	struct nl_route	*routes;	/* protocol 201 only */
-	size_t		 nroutes;
-	struct nl_rule	*rules;		/* protocol 201 only */
-	size_t		 nrules;
-	char		**owned;	/* state file lines */
-	size_t		 nowned;
-};
-
-static struct act *
-plan_add(struct plan *p, enum act_type type, const char *ifname,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static struct act *
-plan_add(struct plan *p, enum act_type type, const char *ifname,
+struct act *
+tunnel_plan_add(struct plan *p, enum act_type type, const char *ifname,
     const char *fmt, ...)
 {
 	struct act *a;
@@ -177,8 +125,8 @@ rule_cb(const struct nl_rule *r, void *arg)
 	return 0;
 }
 
-static const struct nl_link *
-live_link(const struct live *lv, const char *name)
+const struct nl_link *
+tunnel_live_link(const struct live *lv, const char *name)
 {
 	size_t i;
 
@@ -232,8 +180,8 @@ route_metric(const struct nl_route *r)
 	return r->priority;
 }
 
-static void
-route_key(const struct nl_route *r, const char *oif, char *buf, size_t len)
+void
+tunnel_route_key(const struct nl_route *r, const char *oif, char *buf, size_t len)
 {
 	char dst[PREFIX_STRLEN], gw[INET6_ADDRSTRLEN] = "-";
 
@@ -246,8 +194,8 @@ route_key(const struct nl_route *r, const char *oif, char *buf, size_t len)
 	    route_table(r->table), route_metric(r));
 }
 
-static void
-rule_key(const struct nl_rule *r, bool with_prio, char *buf, size_t len)
+void
+tunnel_rule_key(const struct nl_rule *r, bool with_prio, char *buf, size_t len)
 {
 	char src[PREFIX_STRLEN] = "all", dst[PREFIX_STRLEN] = "all";
 	char mark[40] = "", sup[48] = "", prio[24] = "";
@@ -271,8 +219,8 @@ rule_key(const struct nl_rule *r, bool with_prio, char *buf, size_t len)
 	    r->oif, prio, route_table(r->table), sup, "");
 }
 
-static bool
-owned(const struct live *lv, const char *key)
+bool
+tunnel_owned(const struct live *lv, const char *key)
 {
 	size_t i;
 
@@ -284,8 +232,8 @@ owned(const struct live *lv, const char *key)
 
 /* ---- the state file: what this interface made beyond its own link ---- */
 
-static void
-state_path(const char *ifname, char *buf, size_t len)
+void
+tunnel_state_path(const char *ifname, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/tunnel-%s.state", TUNNEL_STATE_DIR, ifname);
 }
@@ -297,7 +245,7 @@ state_read(struct live *lv, const char *ifname)
 	FILE *f;
 	char **v;
 
-	state_path(ifname, path, sizeof(path));
+	tunnel_state_path(ifname, path, sizeof(path));
 	if ((f = fopen(path, "re")) == NULL)
 		return;
 	while (fgets(line, sizeof(line), f) != NULL) {
@@ -317,16 +265,6 @@ state_read(struct live *lv, const char *ifname)
 
 /* ---- desired state ---- */
 
-struct want {
-	struct nl_route	*routes;
-	char		(*route_oif)[IFNAMSIZ];
-	size_t		 nroutes;
-	struct nl_rule	*rules;
-	size_t		 nrules;
-	uint32_t	 fwmark;	/* effective */
-	uint32_t	 auto_table;	/* 0: none */
-	uint32_t	 mtu;
-};
 
 static int
 want_route(struct want *w, const struct nl_route *r, const char *oif)
@@ -335,9 +273,9 @@ want_route(struct want *w, const struct nl_route *r, const char *oif)
 	size_t i;
 	void *v;
 
-	route_key(r, oif, k1, sizeof(k1));
+	tunnel_route_key(r, oif, k1, sizeof(k1));
 	for (i = 0; i < w->nroutes; i++) {
-		route_key(&w->routes[i], w->route_oif[i], k2, sizeof(k2));
+		tunnel_route_key(&w->routes[i], w->route_oif[i], k2, sizeof(k2));
 		if (strcmp(k1, k2) == 0)
 			return 0;
 	}
@@ -635,8 +573,8 @@ addr_cb(const struct nl_addr *a, void *arg)
 	return 0;
 }
 
-static void
-plan_addrs(struct plan *pl, struct nl *nl, const char *ifname,
+void
+tunnel_plan_addrs(struct plan *pl, struct nl *nl, const char *ifname,
     const struct nl_link *l, const struct prefix *want, size_t nwant)
 {
 	struct addrlist al = { NULL, 0 };
@@ -656,7 +594,7 @@ plan_addrs(struct plan *pl, struct nl *nl, const char *ifname,
 			struct prefix p = { .family = al.v[i].family,
 			    .len = al.v[i].prefixlen, .addr = al.v[i].addr };
 
-			a = plan_add(pl, A_ADDR_DEL, ifname,
+			a = tunnel_plan_add(pl, A_ADDR_DEL, ifname,
 			    "- address %s dev %s", prefix_ntop(&p, buf,
 			    sizeof(buf)), ifname);
 		}
@@ -669,7 +607,7 @@ plan_addrs(struct plan *pl, struct nl *nl, const char *ifname,
 				break;
 		if (i < al.n)
 			continue;
-		a = plan_add(pl, A_ADDR_ADD, ifname, "+ address %s dev %s",
+		a = tunnel_plan_add(pl, A_ADDR_ADD, ifname, "+ address %s dev %s",
 		    prefix_ntop(&want[j], buf, sizeof(buf)), ifname);
 		if (a == NULL)
 			continue;
@@ -766,7 +704,7 @@ wg_delta(const struct tunnel_conf *tc, const struct wg_device *live,
 			if (copy_allowedips(np, wp) < 0)
 				goto fail;
 		}
-		plan_add(pl, A_WG_SET, tc->name, "~ wireguard %s: private key, "
+		tunnel_plan_add(pl, A_WG_SET, tc->name, "~ wireguard %s: private key, "
 		    "%zu peers", tc->name, want->npeers);
 		return d;
 	}
@@ -774,7 +712,7 @@ wg_delta(const struct tunnel_conf *tc, const struct wg_device *live,
 	    !wg_key_equal(live->private_key, want->private_key)) {
 		memcpy(d->private_key, want->private_key, WG_KEY_LEN);
 		d->flags |= WG_DEVICE_HAS_PRIVATE_KEY;
-		plan_add(pl, A_WG_SET, NULL, "~ wireguard %s: private key "
+		tunnel_plan_add(pl, A_WG_SET, NULL, "~ wireguard %s: private key "
 		    "(hidden)", tc->name);
 		nchg++;
 	}
@@ -782,7 +720,7 @@ wg_delta(const struct tunnel_conf *tc, const struct wg_device *live,
 	    live->listen_port != want->listen_port) {
 		d->flags |= WG_DEVICE_HAS_LISTEN_PORT;
 		d->listen_port = want->listen_port;
-		plan_add(pl, A_WG_SET, NULL, "~ wireguard %s: listen-port %u "
+		tunnel_plan_add(pl, A_WG_SET, NULL, "~ wireguard %s: listen-port %u "
 		    "(now %u)", tc->name, want->listen_port,
 		    live->listen_port);
 		nchg++;
@@ -790,7 +728,7 @@ wg_delta(const struct tunnel_conf *tc, const struct wg_device *live,
 	if (live->fwmark != fwmark) {
 		d->flags |= WG_DEVICE_HAS_FWMARK;
 		d->fwmark = fwmark;
-		plan_add(pl, A_WG_SET, NULL, "~ wireguard %s: fwmark 0x%x "
+		tunnel_plan_add(pl, A_WG_SET, NULL, "~ wireguard %s: fwmark 0x%x "
 		    "(now 0x%x)", tc->name, fwmark, live->fwmark);
 		nchg++;
 	}
@@ -803,7 +741,7 @@ wg_delta(const struct tunnel_conf *tc, const struct wg_device *live,
 			goto fail;
 		np->flags = WG_PEER_REMOVE;
 		wg_key_to_base64(key, np->public_key);
-		plan_add(pl, A_WG_SET, NULL, "- peer %s", key);
+		tunnel_plan_add(pl, A_WG_SET, NULL, "- peer %s", key);
 		nchg++;
 	}
 	for (i = 0; i < want->npeers; i++) {
@@ -824,7 +762,7 @@ wg_delta(const struct tunnel_conf *tc, const struct wg_device *live,
 			np->keepalive = wp->keepalive;
 			if (copy_allowedips(np, wp) < 0)
 				goto fail;
-			plan_add(pl, A_WG_SET, NULL, "+ peer %s", key);
+			tunnel_plan_add(pl, A_WG_SET, NULL, "+ peer %s", key);
 			nchg++;
 			continue;
 		}
@@ -862,7 +800,7 @@ wg_delta(const struct tunnel_conf *tc, const struct wg_device *live,
 			d->npeers--;
 			continue;
 		}
-		plan_add(pl, A_WG_SET, NULL, "~ peer %s:%s", key, what);
+		tunnel_plan_add(pl, A_WG_SET, NULL, "~ peer %s:%s", key, what);
 		nchg++;
 	}
 	if (nchg == 0) {
@@ -891,12 +829,12 @@ plan_routes(struct plan *pl, const struct tunnel_conf *tc,
 		const struct nl_route *r = &lv->routes[i];
 		const char *oif = ifname_of(lv, r->oif);
 
-		route_key(r, oif, k1, sizeof(k1));
-		if (strcmp(oif, tc->name) != 0 && !owned(lv, k1))
+		tunnel_route_key(r, oif, k1, sizeof(k1));
+		if (strcmp(oif, tc->name) != 0 && !tunnel_owned(lv, k1))
 			continue;
 		if (!down) {
 			for (j = 0; j < w->nroutes; j++) {
-				route_key(&w->routes[j], w->route_oif[j], k2,
+				tunnel_route_key(&w->routes[j], w->route_oif[j], k2,
 				    sizeof(k2));
 				if (strcmp(k1, k2) == 0)
 					break;
@@ -904,22 +842,22 @@ plan_routes(struct plan *pl, const struct tunnel_conf *tc,
 			if (j < w->nroutes)
 				continue;
 		}
-		if ((a = plan_add(pl, A_ROUTE_DEL, NULL, "- %s", k1)) != NULL)
+		if ((a = tunnel_plan_add(pl, A_ROUTE_DEL, NULL, "- %s", k1)) != NULL)
 			a->u.route = *r;
 	}
 	if (down)
 		return;
 	for (j = 0; j < w->nroutes; j++) {
-		route_key(&w->routes[j], w->route_oif[j], k2, sizeof(k2));
+		tunnel_route_key(&w->routes[j], w->route_oif[j], k2, sizeof(k2));
 		for (i = 0; i < lv->nroutes; i++) {
-			route_key(&lv->routes[i], ifname_of(lv,
+			tunnel_route_key(&lv->routes[i], ifname_of(lv,
 			    lv->routes[i].oif), k1, sizeof(k1));
 			if (strcmp(k1, k2) == 0)
 				break;
 		}
 		if (i < lv->nroutes)
 			continue;
-		if ((a = plan_add(pl, A_ROUTE_ADD, NULL, "+ %s", k2)) != NULL) {
+		if ((a = tunnel_plan_add(pl, A_ROUTE_ADD, NULL, "+ %s", k2)) != NULL) {
 			a->u.route = w->routes[j];
 			strlcpy(a->other, w->route_oif[j], sizeof(a->other));
 		}
@@ -931,8 +869,8 @@ rule_match(const struct nl_rule *live, const struct nl_rule *want)
 {
 	char k1[400], k2[400];
 
-	rule_key(live, false, k1, sizeof(k1));
-	rule_key(want, false, k2, sizeof(k2));
+	tunnel_rule_key(live, false, k1, sizeof(k1));
+	tunnel_rule_key(want, false, k2, sizeof(k2));
 	if (strcmp(k1, k2) != 0)
 		return false;
 	return want->priority == 0 || want->priority == live->priority;
@@ -952,13 +890,13 @@ plan_rules(struct plan *pl, const struct live *lv, const struct want *w,
 		for (j = 0; j < w->nrules; j++)
 			if (rule_match(&lv->rules[i], &w->rules[j]))
 				wanted = true;
-		rule_key(&lv->rules[i], false, k, sizeof(k));
-		if (!wanted && !owned(lv, k))
+		tunnel_rule_key(&lv->rules[i], false, k, sizeof(k));
+		if (!wanted && !tunnel_owned(lv, k))
 			continue;
 		if (wanted && !down)
 			continue;
-		rule_key(&lv->rules[i], true, k, sizeof(k));
-		if ((a = plan_add(pl, A_RULE_DEL, NULL, "- %s", k)) != NULL)
+		tunnel_rule_key(&lv->rules[i], true, k, sizeof(k));
+		if ((a = tunnel_plan_add(pl, A_RULE_DEL, NULL, "- %s", k)) != NULL)
 			a->u.rule = lv->rules[i];
 	}
 	if (down)
@@ -969,486 +907,10 @@ plan_rules(struct plan *pl, const struct live *lv, const struct want *w,
 				break;
 		if (i < lv->nrules)
 			continue;
-		rule_key(&w->rules[j], true, k, sizeof(k));
-		if ((a = plan_add(pl, A_RULE_ADD, NULL, "+ %s", k)) != NULL)
+		tunnel_rule_key(&w->rules[j], true, k, sizeof(k));
+		if ((a = tunnel_plan_add(pl, A_RULE_ADD, NULL, "+ %s", k)) != NULL)
 			a->u.rule = w->rules[j];
 	}
-}
-
-static uint32_t
-wire_mtu(const struct tunnel_wire *wi, uint32_t tmtu)
-{
-	return wi->mtu ? wi->mtu : tmtu - tunnel_vxlan_overhead(wi->family);
-}
-
-static bool
-vxlan_same(const struct nl_link *l, const struct tunnel_wire *wi)
-{
-	size_t n = wi->family == AF_INET ? 4 : 16;
-
-	return strcmp(l->kind, "vxlan") == 0 && l->vxlan.id == wi->vni &&
-	    l->vxlan.port == wi->port && l->vxlan.family == wi->family &&
-	    memcmp(&l->vxlan.local, &wi->local, n) == 0 &&
-	    memcmp(&l->vxlan.remote, &wi->remote, n) == 0;
-}
-
-static bool
-in_config_links(const struct tunnel_conf *tc, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < tc->nwires; i++)
-		if (strcmp(tc->wires[i].name, name) == 0)
-			return true;
-	for (i = 0; i < tc->nbridges; i++)
-		if (strcmp(tc->bridges[i].name, name) == 0)
-			return true;
-	return false;
-}
-
-static void
-plan_links(struct plan *pl, struct nl *nl, const struct tunnel_conf *tc,
-    const struct live *lv, uint32_t tmtu, bool down)
-{
-	struct act *a;
-	size_t i;
-
-	/* Links recorded in the state file but gone from the file. */
-	for (i = 0; i < lv->nowned; i++) {
-		const char *name;
-		const struct nl_link *l;
-
-		if (strncmp(lv->owned[i], "link ", 5) != 0)
-			continue;
-		name = lv->owned[i] + 5;
-		if (!down && in_config_links(tc, name))
-			continue;
-		if ((l = live_link(lv, name)) == NULL)
-			continue;
-		if (strcmp(l->kind, "vxlan") != 0 &&
-		    strcmp(l->kind, "bridge") != 0)
-			continue;
-		plan_add(pl, A_LINK_DEL, name, "- link %s (%s)", name,
-		    l->kind);
-	}
-	if (down) {
-		for (i = 0; i < tc->nwires + tc->nbridges; i++) {
-			const char *name = i < tc->nwires ? tc->wires[i].name :
-			    tc->bridges[i - tc->nwires].name;
-			const char *kind = i < tc->nwires ? "vxlan" : "bridge";
-			const struct nl_link *l = live_link(lv, name);
-			char key[IFNAMSIZ + 8];
-
-			snprintf(key, sizeof(key), "link %s", name);
-			if (l == NULL || strcmp(l->kind, kind) != 0 ||
-			    owned(lv, key))
-				continue;
-			plan_add(pl, A_LINK_DEL, name, "- link %s (%s)", name,
-			    kind);
-		}
-		return;
-	}
-
-	for (i = 0; i < tc->nbridges; i++) {
-		const struct tunnel_bridge *b = &tc->bridges[i];
-		const struct nl_link *l = live_link(lv, b->name);
-
-		if (l != NULL && strcmp(l->kind, "bridge") != 0) {
-			log_warnx("%s:%u: %s exists and is not a bridge (%s); "
-			    "left alone", tc->path, b->line, b->name,
-			    l->kind[0] ? l->kind : "no kind");
-			pl->failed = true;
-			continue;
-		}
-		if (l == NULL) {
-			a = plan_add(pl, A_LINK_ADD, b->name, "+ link %s type "
-			    "bridge stp %s forward_delay %u", b->name,
-			    b->stp ? "on" : "off", b->forward_delay / 100);
-			if (a != NULL) {
-				a->u.li.kind = "bridge";
-				a->u.li.mtu = b->mtu;
-				a->u.li.u.bridge.stp = b->stp;
-				a->u.li.u.bridge.forward_delay =
-				    b->forward_delay;
-			}
-		} else if ((l->bridge.stp_state != 0) != b->stp ||
-		    (b->forward_delay != 0 &&
-		    l->bridge.forward_delay != b->forward_delay)) {
-			a = plan_add(pl, A_BRIDGE_SET, b->name, "~ bridge %s "
-			    "stp %s forward_delay %u", b->name,
-			    b->stp ? "on" : "off", b->forward_delay / 100);
-			if (a != NULL) {
-				a->u.br.stp = b->stp;
-				a->u.br.fd = b->forward_delay;
-			}
-		}
-		if (l != NULL && b->mtu != 0 && l->mtu != b->mtu &&
-		    (a = plan_add(pl, A_LINK_MTU, b->name, "~ link %s mtu %u "
-		    "(now %u)", b->name, b->mtu, l->mtu)) != NULL)
-			a->u.mtu = b->mtu;
-	}
-	for (i = 0; i < tc->nwires; i++) {
-		const struct tunnel_wire *wi = &tc->wires[i];
-		const struct nl_link *l = live_link(lv, wi->name);
-		const struct nl_link *br = wi->bridge[0] ?
-		    live_link(lv, wi->bridge) : NULL;
-		uint32_t mtu = wire_mtu(wi, tmtu);
-		char la[INET6_ADDRSTRLEN], ra[INET6_ADDRSTRLEN];
-
-		if (l != NULL && strcmp(l->kind, "vxlan") != 0) {
-			log_warnx("%s:%u: %s exists and is not a VXLAN link; "
-			    "left alone", tc->path, wi->line, wi->name);
-			pl->failed = true;
-			continue;
-		}
-		if (l != NULL && !vxlan_same(l, wi)) {
-			plan_add(pl, A_LINK_DEL, wi->name, "- link %s (vxlan "
-			    "settings changed)", wi->name);
-			l = NULL;
-		}
-		addr_ntop(wi->family, &wi->local, la, sizeof(la));
-		addr_ntop(wi->family, &wi->remote, ra, sizeof(ra));
-		if (l == NULL) {
-			a = plan_add(pl, A_LINK_ADD, wi->name, "+ link %s type "
-			    "vxlan id %u local %s remote %s dstport %u mtu %u%s",
-			    wi->name, wi->vni, la, ra, wi->port, mtu,
-			    wi->no_csum ? " noudpcsum" : "");
-			if (a != NULL) {
-				a->u.li.kind = "vxlan";
-				a->u.li.mtu = mtu;
-				a->u.li.u.vxlan.id = wi->vni;
-				a->u.li.u.vxlan.family = wi->family;
-				a->u.li.u.vxlan.local = wi->local;
-				a->u.li.u.vxlan.remote = wi->remote;
-				a->u.li.u.vxlan.port = wi->port;
-				a->u.li.u.vxlan.no_udp_csum = wi->no_csum;
-				a->u.li.u.vxlan.learning = true;
-			}
-		} else if (l->mtu != mtu &&
-		    (a = plan_add(pl, A_LINK_MTU, wi->name, "~ link %s mtu %u "
-		    "(now %u)", wi->name, mtu, l->mtu)) != NULL)
-			a->u.mtu = mtu;
-		if (wi->bridge[0] != '\0' && (l == NULL || br == NULL ||
-		    l->master != br->ifindex)) {
-			a = plan_add(pl, A_LINK_MASTER, wi->name, "~ link %s "
-			    "master %s", wi->name, wi->bridge);
-			if (a != NULL)
-				strlcpy(a->other, wi->bridge, sizeof(a->other));
-		} else if (wi->bridge[0] == '\0' && l != NULL &&
-		    l->master != 0) {
-			a = plan_add(pl, A_LINK_MASTER, wi->name, "~ link %s "
-			    "nomaster", wi->name);
-		}
-		if ((l == NULL || !(l->flags & IFF_UP)))
-			plan_add(pl, A_LINK_UP, wi->name, "~ link %s up",
-			    wi->name);
-	}
-	for (i = 0; i < tc->nbridges; i++) {
-		const struct tunnel_bridge *b = &tc->bridges[i];
-		const struct nl_link *l = live_link(lv, b->name);
-
-		if (l != NULL && strcmp(l->kind, "bridge") != 0)
-			continue;
-		plan_addrs(pl, nl, b->name, l, b->addrs, b->naddrs);
-		if (l == NULL || !(l->flags & IFF_UP))
-			plan_add(pl, A_LINK_UP, b->name, "~ link %s up",
-			    b->name);
-	}
-}
-
-/*
- * A bridge port with a larger MTU than a wire of the same bridge would
- * hand the wire frames it must drop.  Reported, not changed.
- */
-static int
-check_stack_mtu(const struct tunnel_conf *tc, const struct live *lv,
-    uint32_t tmtu)
-{
-	size_t i, j;
-	int problems = 0;
-
-	for (i = 0; i < tc->nwires; i++) {
-		const struct tunnel_wire *wi = &tc->wires[i];
-		const struct nl_link *br, *wl;
-		uint32_t mtu = wire_mtu(wi, tmtu);
-
-		if (mtu + tunnel_vxlan_overhead(wi->family) > tmtu) {
-			log_warnx("%s:%u: wire %s MTU %u does not fit tunnel "
-			    "%s (MTU %u): full frames are dropped", tc->path,
-			    wi->line, wi->name, mtu, tc->name, tmtu);
-			problems++;
-		}
-		if (wi->bridge[0] == '\0' ||
-		    (br = live_link(lv, wi->bridge)) == NULL ||
-		    (wl = live_link(lv, wi->name)) == NULL)
-			continue;
-		for (j = 0; j < lv->nlinks; j++) {
-			const struct nl_link *p = &lv->links[j].l;
-
-			if (p->master != br->ifindex || p->mtu <= mtu)
-				continue;
-			log_warnx("bridge %s: port %s has MTU %u, more than "
-			    "wire %s carries (%u): its full frames are dropped",
-			    wi->bridge, p->name, p->mtu, wi->name, mtu);
-			problems++;
-		}
-	}
-	return problems;
-}
-
-/* ---- carrying it out ---- */
-
-static int
-hook_run(const struct tunnel_conf *tc, const char *cmd)
-{
-	char *s = NULL, *out;
-	size_t len = 0;
-	FILE *f;
-	const char *p;
-	int rc;
-
-	/* %i is the interface name, as in wg-quick. */
-	if ((f = open_memstream(&s, &len)) == NULL)
-		return -1;
-	for (p = cmd; *p; p++) {
-		if (p[0] == '%' && p[1] == 'i') {
-			fputs(tc->name, f);
-			p++;
-		} else
-			fputc(*p, f);
-	}
-	fclose(f);
-	out = s;
-	rc = spawn_sh_wait(out, NULL);
-	free(out);
-	return rc;
-}
-
-static int
-ifindex_of(struct nl *nl, const char *name)
-{
-	return name[0] ? nl_ifindex(nl, name) : 0;
-}
-
-static int
-create_wg(struct nl *nl, const char *name)
-{
-	struct nl_link_info li;
-	const char *impl, *argv[3];
-	pid_t pid;
-	int rc, i, st;
-
-	memset(&li, 0, sizeof(li));
-	li.kind = "wireguard";
-	if ((rc = nl_link_add(nl, name, &li)) == 0)
-		return 0;
-	if (rc == -EEXIST)
-		return rc;
-	/* No kernel module: a userspace implementation, as wg-quick. */
-	impl = getenv("WG_QUICK_USERSPACE_IMPLEMENTATION");
-	if (impl == NULL || impl[0] == '\0')
-		impl = "wireguard-go";
-	log_debug("%s: the kernel cannot make a wireguard link (%s); "
-	    "starting %s", name, strerror(-rc), impl);
-	argv[0] = impl;
-	argv[1] = name;
-	argv[2] = NULL;
-	if ((rc = spawn(argv, NULL, &pid)) < 0) {
-		log_warnx("%s: cannot start %s: %s", name, impl,
-		    strerror(-rc));
-		return rc;
-	}
-	for (i = 0; i < 100; i++) {
-		if (waitpid(pid, &st, WNOHANG) == pid) {
-			pid = 0;
-			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-				log_warnx("%s: %s failed", name, impl);
-				return -EIO;
-			}
-		}
-		if (wg_uapi_exists(name) && nl_ifindex(nl, name) > 0)
-			return 0;
-		usleep(50000);
-	}
-	log_warnx("%s: %s did not make the interface", name, impl);
-	return -ETIMEDOUT;
-}
-
-static int
-write_sysctl(const char *path, const char *value)
-{
-	int fd, rc = 0;
-	ssize_t n;
-
-	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
-		return -errno;
-	n = write(fd, value, strlen(value));
-	if (n < 0)
-		rc = -errno;
-	close(fd);
-	return rc;
-}
-
-static int
-apply_one(struct nl *nl, const struct tunnel_conf *tc, struct act *a,
-    char *err, size_t errlen)
-{
-	int idx, rc = 0;
-
-	err[0] = '\0';
-	switch (a->type) {
-	case A_HOOK:
-		rc = hook_run(tc, a->u.hook);
-		if (rc != 0) {
-			snprintf(err, errlen, "hook exited %d", rc);
-			return rc < 0 ? rc : -ECHILD;
-		}
-		return 0;
-	case A_WG_CREATE:
-		return create_wg(nl, a->ifname);
-	case A_WG_SET:
-		if (a->u.wg == NULL)
-			return 0;
-		return wg_set(a->u.wg);
-	case A_SYSCTL:
-		return write_sysctl(a->u.sysctl.path, a->u.sysctl.value);
-	case A_NAT_APPLY:
-		return tunnel_nat_apply(tc, err, errlen);
-	case A_NAT_DEL:
-		return tunnel_nat_delete(tc->name);
-	case A_STATE_DEL: {
-		char path[256];
-
-		state_path(tc->name, path, sizeof(path));
-		if (unlink(path) < 0 && errno != ENOENT)
-			return -errno;
-		return 0;
-	}
-	case A_ROUTE_ADD:
-	case A_ROUTE_DEL:
-		if (a->other[0] != '\0') {
-			if ((idx = ifindex_of(nl, a->other)) < 0)
-				return idx;
-			a->u.route.oif = (uint32_t)idx;
-		}
-		return a->type == A_ROUTE_ADD ?
-		    nl_route_add(nl, &a->u.route, false) :
-		    nl_route_del(nl, &a->u.route);
-	case A_RULE_ADD:
-		return nl_rule_add(nl, &a->u.rule);
-	case A_RULE_DEL:
-		return nl_rule_del(nl, &a->u.rule);
-	case A_LINK_ADD:
-		return nl_link_add(nl, a->ifname, &a->u.li);
-	default:
-		break;
-	}
-	if ((idx = nl_ifindex(nl, a->ifname)) < 0)
-		return idx;
-	switch (a->type) {
-	case A_LINK_DEL:
-		rc = nl_link_del(nl, (uint32_t)idx);
-		break;
-	case A_LINK_MTU:
-		rc = nl_link_set_mtu(nl, (uint32_t)idx, a->u.mtu);
-		break;
-	case A_LINK_UP:
-		rc = nl_link_set_up(nl, (uint32_t)idx, true);
-		break;
-	case A_LINK_MASTER: {
-		int m = a->other[0] ? nl_ifindex(nl, a->other) : 0;
-
-		if (m < 0)
-			return m;
-		rc = nl_link_set_master(nl, (uint32_t)idx, (uint32_t)m);
-		break;
-	}
-	case A_BRIDGE_SET:
-		rc = nl_bridge_set(nl, (uint32_t)idx, a->u.br.stp, a->u.br.fd);
-		break;
-	case A_ADDR_ADD:
-		a->u.addr.ifindex = (uint32_t)idx;
-		rc = nl_addr_add(nl, &a->u.addr);
-		break;
-	case A_ADDR_DEL:
-		a->u.addr.ifindex = (uint32_t)idx;
-		rc = nl_addr_del(nl, &a->u.addr);
-		break;
-	default:
-		rc = -EINVAL;
-	}
-	return rc;
-}
-
-/* Undo one done action of a failed up, best effort. */
-static void
-undo_one(struct nl *nl, const struct tunnel_conf *tc, struct act *a)
-{
-	int idx;
-
-	switch (a->type) {
-	case A_WG_CREATE:
-	case A_LINK_ADD:
-		if ((idx = nl_ifindex(nl, a->ifname)) > 0)
-			nl_link_del(nl, (uint32_t)idx);
-		break;
-	case A_ADDR_ADD:
-		nl_addr_del(nl, &a->u.addr);
-		break;
-	case A_ROUTE_ADD:
-		nl_route_del(nl, &a->u.route);
-		break;
-	case A_RULE_ADD:
-		nl_rule_del(nl, &a->u.rule);
-		break;
-	case A_NAT_APPLY:
-		tunnel_nat_delete(tc->name);
-		break;
-	default:
-		break;
-	}
-}
-
-/* Record what this interface owns beyond its link: rules, routes not on
- * its link, wires and bridges. */
-static int
-state_write(const struct tunnel_conf *tc, const struct want *w)
-{
-	char path[256], tmp[300], k[400];
-	size_t i;
-	FILE *f;
-	int fd;
-
-	if (mkdir(TUNNEL_STATE_DIR, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	state_path(tc->name, path, sizeof(path));
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0600)) < 0)
-		return -errno;
-	if ((f = fdopen(fd, "w")) == NULL) {
-		close(fd);
-		return -errno;
-	}
-	for (i = 0; i < w->nrules; i++) {
-		rule_key(&w->rules[i], false, k, sizeof(k));
-		fprintf(f, "%s\n", k);
-	}
-	for (i = 0; i < w->nroutes; i++) {
-		if (strcmp(w->route_oif[i], tc->name) == 0)
-			continue;
-		route_key(&w->routes[i], w->route_oif[i], k, sizeof(k));
-		fprintf(f, "%s\n", k);
-	}
-	for (i = 0; i < tc->nwires; i++)
-		fprintf(f, "link %s\n", tc->wires[i].name);
-	for (i = 0; i < tc->nbridges; i++)
-		fprintf(f, "link %s\n", tc->bridges[i].name);
-	if (fclose(f) != 0 || rename(tmp, path) < 0) {
-		unlink(tmp);
-		return -errno;
-	}
-	return 0;
 }
 
 static bool
@@ -1466,7 +928,7 @@ add_hooks(struct plan *pl, const struct tunnel_conf *tc, int which)
 	size_t i;
 
 	for (i = 0; i < tc->nhooks[which]; i++)
-		if ((a = plan_add(pl, A_HOOK, NULL, "! %s: %s", names[which],
+		if ((a = tunnel_plan_add(pl, A_HOOK, NULL, "! %s: %s", names[which],
 		    tc->hooks[which][i])) != NULL)
 			a->u.hook = tc->hooks[which][i];
 }
@@ -1504,7 +966,7 @@ tunnel_run(struct tunnel_conf *tc, enum tunnel_verb verb,
 		goto fail;
 	}
 	state_read(&lv, tc->name);
-	wl = live_link(&lv, tc->name);
+	wl = tunnel_live_link(&lv, tc->name);
 	exists = wl != NULL;
 	userspace = wg_uapi_exists(tc->name);
 	if (exists && !userspace && strcmp(wl->kind, "wireguard") != 0) {
@@ -1527,13 +989,13 @@ tunnel_run(struct tunnel_conf *tc, enum tunnel_verb verb,
 			bool present = false;
 
 			if (tunnel_nat_check(tc, &present) >= 0 && present)
-				plan_add(&pl, A_NAT_DEL, NULL, "- nftables table "
+				tunnel_plan_add(&pl, A_NAT_DEL, NULL, "- nftables table "
 				    "inet %s%s", TUNNEL_NFT_PREFIX, tc->name);
 		}
-		plan_links(&pl, &nl, tc, &lv, 0, true);
-		plan_add(&pl, A_LINK_DEL, tc->name, "- link %s (wireguard)",
+		tunnel_plan_links(&pl, &nl, tc, &lv, 0, true);
+		tunnel_plan_add(&pl, A_LINK_DEL, tc->name, "- link %s (wireguard)",
 		    tc->name);
-		plan_add(&pl, A_STATE_DEL, NULL, "- state file");
+		tunnel_plan_add(&pl, A_STATE_DEL, NULL, "- state file");
 		if (hooks)
 			add_hooks(&pl, tc, HOOK_POSTDOWN);
 		goto run;
@@ -1546,7 +1008,7 @@ tunnel_run(struct tunnel_conf *tc, enum tunnel_verb verb,
 	if (hooks && !exists)
 		add_hooks(&pl, tc, HOOK_PREUP);
 	if (!exists)
-		plan_add(&pl, A_WG_CREATE, tc->name, "+ link %s type wireguard",
+		tunnel_plan_add(&pl, A_WG_CREATE, tc->name, "+ link %s type wireguard",
 		    tc->name);
 	else if ((rc = wg_get(tc->name, &live_wg)) < 0) {
 		log_warnx("%s: reading the WireGuard device: %s", tc->name,
@@ -1567,14 +1029,14 @@ tunnel_run(struct tunnel_conf *tc, enum tunnel_verb verb,
 			}
 	}
 	if (!exists || wl->mtu != w.mtu) {
-		a = plan_add(&pl, A_LINK_MTU, tc->name, "~ link %s mtu %u%s",
+		a = tunnel_plan_add(&pl, A_LINK_MTU, tc->name, "~ link %s mtu %u%s",
 		    tc->name, w.mtu, exists ? "" : "");
 		if (a != NULL)
 			a->u.mtu = w.mtu;
 	}
-	plan_addrs(&pl, &nl, tc->name, wl, tc->addrs, tc->naddrs);
+	tunnel_plan_addrs(&pl, &nl, tc->name, wl, tc->addrs, tc->naddrs);
 	if (!exists || !(wl->flags & IFF_UP))
-		plan_add(&pl, A_LINK_UP, tc->name, "~ link %s up", tc->name);
+		tunnel_plan_add(&pl, A_LINK_UP, tc->name, "~ link %s up", tc->name);
 	if (w.auto_table != 0 && has_default(tc, AF_INET)) {
 		char v[8] = "";
 		int fd = open("/proc/sys/net/ipv4/conf/all/src_valid_mark",
@@ -1585,14 +1047,14 @@ tunnel_run(struct tunnel_conf *tc, enum tunnel_verb verb,
 				v[0] = '\0';
 			close(fd);
 		}
-		if (v[0] != '1' && (a = plan_add(&pl, A_SYSCTL, NULL,
+		if (v[0] != '1' && (a = tunnel_plan_add(&pl, A_SYSCTL, NULL,
 		    "~ sysctl net.ipv4.conf.all.src_valid_mark=1")) != NULL) {
 			a->u.sysctl.path =
 			    "/proc/sys/net/ipv4/conf/all/src_valid_mark";
 			a->u.sysctl.value = "1";
 		}
 	}
-	plan_links(&pl, &nl, tc, &lv, w.mtu, false);
+	tunnel_plan_links(&pl, &nl, tc, &lv, w.mtu, false);
 	plan_routes(&pl, tc, &lv, &w, false);
 	plan_rules(&pl, &lv, &w, false);
 	{
@@ -1607,17 +1069,17 @@ tunnel_run(struct tunnel_conf *tc, enum tunnel_verb verb,
 			char d[1024];
 
 			tunnel_nat_describe(tc, d, sizeof(d));
-			plan_add(&pl, A_NAT_APPLY, NULL, "%c nftables table inet "
+			tunnel_plan_add(&pl, A_NAT_APPLY, NULL, "%c nftables table inet "
 			    "%s%s:%s", present ? '~' : '+', TUNNEL_NFT_PREFIX,
 			    tc->name, d);
 		} else if (rc == 0 && present)
-			plan_add(&pl, A_NAT_DEL, NULL, "- nftables table inet "
+			tunnel_plan_add(&pl, A_NAT_DEL, NULL, "- nftables table inet "
 			    "%s%s", TUNNEL_NFT_PREFIX, tc->name);
 	}
 	if (hooks && !exists)
 		add_hooks(&pl, tc, HOOK_POSTUP);
 	if (verb == VERB_DIFF || o->dry_run)
-		problems = check_stack_mtu(tc, &lv, w.mtu);
+		problems = tunnel_check_stack_mtu(tc, &lv, w.mtu);
 
 run:
 	if (pl.failed)
@@ -1635,7 +1097,7 @@ run:
 	for (i = 0; i < pl.n; i++) {
 		a = &pl.v[i];
 		log_debug("%s", a->desc);
-		if ((rc = apply_one(&nl, tc, a, err, sizeof(err))) < 0 ||
+		if ((rc = tunnel_apply_one(&nl, tc, a, err, sizeof(err))) < 0 ||
 		    (a->type == A_HOOK && rc != 0)) {
 			log_warnx("%s: %s: %s", tc->name, a->desc + 2,
 			    err[0] ? err : strerror(rc < 0 ? -rc : EIO));
@@ -1652,11 +1114,11 @@ run:
 		 * and routes with it. */
 		for (i = pl.n; i-- > 0;)
 			if (pl.v[i].done)
-				undo_one(&nl, tc, &pl.v[i]);
+				tunnel_undo_one(&nl, tc, &pl.v[i]);
 		log_warnx("%s: up failed; what it made was removed", tc->name);
 	}
 	if (!down && !failed)
-		if ((rc = state_write(tc, &w)) < 0)
+		if ((rc = tunnel_state_write(tc, &w)) < 0)
 			log_warnx("%s/tunnel-%s.state: %s", TUNNEL_STATE_DIR,
 			    tc->name, strerror(-rc));
 	rc = failed ? -1 : (int)nchanges;

@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: ISC
+/*
+ * Carrying out a plan: one kernel request per step, each undoable when a
+ * failed up is rolled back; the userspace WireGuard fallback; hooks; the
+ * state file recording what this interface owns.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "plan.h"
+#include "spawn.h"
+
+/* ---- carrying it out ---- */
+
+static int
+hook_run(const struct tunnel_conf *tc, const char *cmd)
+{
+	char *s = NULL, *out;
+	size_t len = 0;
+	FILE *f;
+	const char *p;
+	int rc;
+
+	/* %i is the interface name, as in wg-quick. */
+	if ((f = open_memstream(&s, &len)) == NULL)
+		return -1;
+	for (p = cmd; *p; p++) {
+		if (p[0] == '%' && p[1] == 'i') {
+			fputs(tc->name, f);
+			p++;
+		} else
+			fputc(*p, f);
+	}
+	fclose(f);
+	out = s;
+	rc = spawn_sh_wait(out, NULL);
+	free(out);
+	return rc;
+}
+
+static int
+ifindex_of(struct nl *nl, const char *name)
+{
+	return name[0] ? nl_ifindex(nl, name) : 0;
+}
+
+static int
+create_wg(struct nl *nl, const char *name)
+{
+	struct nl_link_info li;
+	const char *impl, *argv[3];
+	pid_t pid;
+	int rc, i, st;
+
+	memset(&li, 0, sizeof(li));
+	li.kind = "wireguard";
+	if ((rc = nl_link_add(nl, name, &li)) == 0)
+		return 0;
+	if (rc == -EEXIST)
+		return rc;
+	/* No kernel module: a userspace implementation, as wg-quick. */
+	impl = getenv("WG_QUICK_USERSPACE_IMPLEMENTATION");
+	if (impl == NULL || impl[0] == '\0')
+		impl = "wireguard-go";
+	log_debug("%s: the kernel cannot make a wireguard link (%s); "
+	    "starting %s", name, strerror(-rc), impl);
+	argv[0] = impl;
+	argv[1] = name;
+	argv[2] = NULL;
+	if ((rc = spawn(argv, NULL, &pid)) < 0) {
+		log_warnx("%s: cannot start %s: %s", name, impl,
+		    strerror(-rc));
+		return rc;
+	}
+	for (i = 0; i < 500; i++) {
+		if (pid > 0 && waitpid(pid, &st, WNOHANG) == pid) {
+			pid = 0;
+			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+				log_warnx("%s: %s failed", name, impl);
+				return -EIO;
+			}
+		}
+		if (wg_uapi_exists(name) && nl_ifindex(nl, name) > 0)
+			return 0;
+		usleep(10000);
+	}
+	log_warnx("%s: %s did not make the interface", name, impl);
+	return -ETIMEDOUT;
+}
+
+static int
+write_sysctl(const char *path, const char *value)
+{
+	int fd, rc = 0;
+	ssize_t n;
+
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	n = write(fd, value, strlen(value));
+	if (n < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+int
+tunnel_apply_one(struct nl *nl, const struct tunnel_conf *tc, struct act *a,
+    char *err, size_t errlen)
+{
+	int idx, rc = 0;
+
+	err[0] = '\0';
+	switch (a->type) {
+	case A_HOOK:
+		rc = hook_run(tc, a->u.hook);
+		if (rc != 0) {
+			snprintf(err, errlen, "hook exited %d", rc);
+			return rc < 0 ? rc : -ECHILD;
+		}
+		return 0;
+	case A_WG_CREATE:
+		return create_wg(nl, a->ifname);
+	case A_WG_SET:
+		if (a->u.wg == NULL)
+			return 0;
+		return wg_set(a->u.wg);
+	case A_SYSCTL:
+		return write_sysctl(a->u.sysctl.path, a->u.sysctl.value);
+	case A_NAT_APPLY:
+		return tunnel_nat_apply(tc, err, errlen);
+	case A_NAT_DEL:
+		return tunnel_nat_delete(tc->name);
+	case A_STATE_DEL: {
+		char path[256];
+
+		tunnel_state_path(tc->name, path, sizeof(path));
+		if (unlink(path) < 0 && errno != ENOENT)
+			return -errno;
+		return 0;
+	}
+	case A_ROUTE_ADD:
+	case A_ROUTE_DEL:
+		if (a->other[0] != '\0') {
+			if ((idx = ifindex_of(nl, a->other)) < 0)
+				return idx;
+			a->u.route.oif = (uint32_t)idx;
+		}
+		return a->type == A_ROUTE_ADD ?
+		    nl_route_add(nl, &a->u.route, false) :
+		    nl_route_del(nl, &a->u.route);
+	case A_RULE_ADD:
+		return nl_rule_add(nl, &a->u.rule);
+	case A_RULE_DEL:
+		return nl_rule_del(nl, &a->u.rule);
+	case A_LINK_ADD:
+		return nl_link_add(nl, a->ifname, &a->u.li);
+	default:
+		break;
+	}
+	if ((idx = nl_ifindex(nl, a->ifname)) < 0)
+		return idx;
+	switch (a->type) {
+	case A_LINK_DEL:
+		rc = nl_link_del(nl, (uint32_t)idx);
+		break;
+	case A_LINK_MTU:
+		rc = nl_link_set_mtu(nl, (uint32_t)idx, a->u.mtu);
+		break;
+	case A_LINK_UP:
+		rc = nl_link_set_up(nl, (uint32_t)idx, true);
+		break;
+	case A_LINK_MASTER: {
+		int m = a->other[0] ? nl_ifindex(nl, a->other) : 0;
+
+		if (m < 0)
+			return m;
+		rc = nl_link_set_master(nl, (uint32_t)idx, (uint32_t)m);
+		break;
+	}
+	case A_BRIDGE_SET:
+		rc = nl_bridge_set(nl, (uint32_t)idx, a->u.br.stp, a->u.br.fd);
+		break;
+	case A_ADDR_ADD:
+		a->u.addr.ifindex = (uint32_t)idx;
+		rc = nl_addr_add(nl, &a->u.addr);
+		break;
+	case A_ADDR_DEL:
+		a->u.addr.ifindex = (uint32_t)idx;
+		rc = nl_addr_del(nl, &a->u.addr);
+		break;
+	default:
+		rc = -EINVAL;
+	}
+	return rc;
+}
+
+/* Undo one done action of a failed up, best effort. */
+void
+tunnel_undo_one(struct nl *nl, const struct tunnel_conf *tc, struct act *a)
+{
+	int idx;
+
+	switch (a->type) {
+	case A_WG_CREATE:
+	case A_LINK_ADD:
+		if ((idx = nl_ifindex(nl, a->ifname)) > 0)
+			nl_link_del(nl, (uint32_t)idx);
+		break;
+	case A_ADDR_ADD:
+		nl_addr_del(nl, &a->u.addr);
+		break;
+	case A_ROUTE_ADD:
+		nl_route_del(nl, &a->u.route);
+		break;
+	case A_RULE_ADD:
+		nl_rule_del(nl, &a->u.rule);
+		break;
+	case A_NAT_APPLY:
+		tunnel_nat_delete(tc->name);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Record what this interface owns beyond its link: rules, routes not on
+ * its link, wires and bridges. */
+int
+tunnel_state_write(const struct tunnel_conf *tc, const struct want *w)
+{
+	char path[256], tmp[300], k[400];
+	size_t i;
+	FILE *f;
+	int fd;
+
+	if (mkdir(TUNNEL_STATE_DIR, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	tunnel_state_path(tc->name, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) < 0)
+		return -errno;
+	if ((f = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		return -errno;
+	}
+	for (i = 0; i < w->nrules; i++) {
+		tunnel_rule_key(&w->rules[i], false, k, sizeof(k));
+		fprintf(f, "%s\n", k);
+	}
+	for (i = 0; i < w->nroutes; i++) {
+		if (strcmp(w->route_oif[i], tc->name) == 0)
+			continue;
+		tunnel_route_key(&w->routes[i], w->route_oif[i], k, sizeof(k));
+		fprintf(f, "%s\n", k);
+	}
+	for (i = 0; i < tc->nwires; i++)
+		fprintf(f, "link %s\n", tc->wires[i].name);
+	for (i = 0; i < tc->nbridges; i++)
+		fprintf(f, "link %s\n", tc->bridges[i].name);
+	if (fclose(f) != 0 || rename(tmp, path) < 0) {
+		unlink(tmp);
+		return -errno;
+	}
+	return 0;
+}
+
