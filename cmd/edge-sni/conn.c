@@ -36,6 +36,7 @@
 #define HTTP_HEAD_MAX	8192
 #define CHUNK		16384		/* recv/send size before bulk mode */
 #define PIPE_POOL	64
+#define BULK_PIPE	(1 << 20)	/* pipe size for a side sending bulk */
 #define FD_PAUSE_MS	100		/* out of descriptors: retry after */
 #define HOUSEKEEP_MS	1000
 #define STATS_EVERY_MS	15000
@@ -58,11 +59,14 @@ struct dir {
 	bool		 rd;		/* the source may have data */
 	bool		 wr;		/* the destination may take data */
 	bool		 eof, shut, bulk;
-	bool		 hup;		/* the source reported RDHUP/HUP */
+	bool		 hup;		/* the source reported RDHUP: FIN in */
+	bool		 bigpipe;	/* its pipe was grown for bulk */
+	bool		 nodelay;	/* set TCP_NODELAY on dst first */
 	uint64_t	 bytes;
 };
 
 struct conn {
+	struct conn		*next, **prevp;	/* W.conns */
 	struct ev_io		 cio, bio;
 	struct ev_timer		 tm;
 	const struct sni_listener *l;
@@ -86,6 +90,7 @@ static struct {
 	struct ev		*ev;
 	struct sni_conf		*conf;
 	struct sni_lsock	*ls;
+	struct conn		*conns;
 	unsigned int		 nconns, maxconns;
 	bool			 paused;
 	struct ev_timer		 fdtimer, hk;
@@ -94,6 +99,7 @@ static struct {
 	size_t			 alen;
 	int			 pool[PIPE_POOL][2];
 	int			 npool;
+	bool			 nonlocal_bind;	/* net.ipv6.ip_nonlocal_bind */
 	uint64_t		 last_stats;
 	uint64_t		 by_result[32];
 } W;
@@ -109,13 +115,13 @@ static const char *results[] = {
 	"dns-timeout", "dns-fail", "nxdomain", "no-address", "not-allowed",
 	"no-sni", "bad-name", "not-tls", "not-http", "no-host",
 	"not-postgres", "bad-proxy", "ipv6-client", "connect-fail",
-	"backend-no-tls", "client-closed", "no-fd", "reset",
+	"backend-no-tls", "client-closed", "no-fd", "reset", "shutdown",
 };
 enum {
 	RES_OK, RES_ERROR, RES_HELLO_TO, RES_CONNECT_TO, RES_IDLE_TO, RES_DNS_TO,
 	RES_DNS_FAIL, RES_NXDOMAIN, RES_NOADDR, RES_NOTALLOWED, RES_NOSNI, RES_BADNAME,
 	RES_NOTTLS, RES_NOTHTTP, RES_NOHOST, RES_NOTPG, RES_BADPROXY, R_V6CLIENT,
-	RES_CONNFAIL, RES_BACKNOTLS, RES_CLOSED, RES_NOFD, RES_RESET, RES_MAX
+	RES_CONNFAIL, RES_BACKNOTLS, RES_CLOSED, RES_NOFD, RES_RESET, RES_SHUTDOWN, RES_MAX
 };
 
 static char *
@@ -270,6 +276,9 @@ conn_close(struct conn *c, int res)
 		sni_conf_free(c->conf);
 		free(c->conf);
 	}
+	*c->prevp = c->next;
+	if (c->next != NULL)
+		c->next->prevp = c->prevp;
 	free(c->buf);
 	free(c);
 	W.nconns--;
@@ -414,8 +423,8 @@ connect_next(struct conn *c)
 		 * FREEBIND lets us bind it, and leaving the port to
 		 * connect() lets many clients share one source port
 		 * space per backend. */
-		if (setsockopt(fd, SOL_IPV6, IPV6_FREEBIND, &one,
-		    sizeof(one)) == -1 ||
+		if ((!W.nonlocal_bind && setsockopt(fd, SOL_IPV6,
+		    IPV6_FREEBIND, &one, sizeof(one)) == -1) ||
 		    setsockopt(fd, SOL_IP, IP_BIND_ADDRESS_NO_PORT, &one,
 		    sizeof(one)) == -1 ||
 		    bind(fd, (struct sockaddr *)&src, sizeof(src)) == -1) {
@@ -423,7 +432,7 @@ connect_next(struct conn *c)
 			return;
 		}
 	}
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c->up.nodelay = true;	/* set before the second write, in move() */
 	if (connect(fd, (struct sockaddr *)&c->baddr, c->baddrlen) == -1 &&
 	    errno != EINPROGRESS) {
 		connect_failed(c, errno);
@@ -808,8 +817,23 @@ pg_answer(struct conn *c)
 
 /* Move what can be moved from one side to the other.  -1: the
  * connection failed. */
+/* Nagle only ever holds a write back while an earlier one is
+ * unacknowledged: the replayed hello, the first, never waits, so the
+ * backend socket gets TCP_NODELAY just before its second write, and
+ * connections that send nothing more skip the call. */
+static inline void
+nodelay(struct dir *d, int dst)
+{
+	int one = 1;
+
+	if (d->nodelay) {
+		setsockopt(dst, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		d->nodelay = false;
+	}
+}
+
 static int
-move(struct dir *d, int src, int dst)
+move(struct dir *d, const struct dir *other, int src, int dst)
 {
 	uint8_t buf[CHUNK];
 	ssize_t n, w;
@@ -818,6 +842,7 @@ move(struct dir *d, int src, int dst)
 		if (d->pending) {
 			if (!d->wr)
 				return 0;
+			nodelay(d, dst);
 			n = splice(d->pipe[0], NULL, dst, NULL, d->pending,
 			    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 			if (n < 0) {
@@ -834,10 +859,11 @@ move(struct dir *d, int src, int dst)
 			continue;
 		}
 		if (d->eof) {
-			if (!d->shut) {
+			/* When the other way is finished too, close() sends
+			 * this FIN: no shutdown call. */
+			if (!d->shut && !other->shut)
 				shutdown(dst, SHUT_WR);
-				d->shut = true;
-			}
+			d->shut = true;
 			return 0;
 		}
 		if (!d->rd)
@@ -845,7 +871,13 @@ move(struct dir *d, int src, int dst)
 		if (d->bulk) {
 			if (pipe_get(d) == -1)
 				return -1;
-			n = splice(src, NULL, d->pipe[1], NULL, 1 << 16,
+			/* Fewer, larger splices for a bulk transfer; the
+			 * kernel holds pages only while data is in flight. */
+			if (!d->bigpipe) {
+				d->bigpipe = true;
+				(void)fcntl(d->pipe[1], F_SETPIPE_SZ, BULK_PIPE);
+			}
+			n = splice(src, NULL, d->pipe[1], NULL, BULK_PIPE,
 			    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 			if (n <= 0) {
 				pipe_put(d);
@@ -875,12 +907,15 @@ move(struct dir *d, int src, int dst)
 			return -1;
 		}
 		/* A short read drained the socket; a new arrival makes a
-		 * new edge.  But a FIN already reported makes none: then
-		 * read on until the 0.  A full read: bulk from now on. */
-		if (n < (ssize_t)sizeof(buf) && !d->hup)
-			d->rd = false;
-		else
+		 * new edge.  After a reported FIN nothing can arrive: a
+		 * short read reached it.  A full read: bulk from now on. */
+		if (n == (ssize_t)sizeof(buf))
 			d->bulk = true;
+		else if (d->hup)
+			d->eof = true;	/* short read after the FIN: done */
+		else
+			d->rd = false;
+		nodelay(d, dst);
 		w = d->wr ? send(dst, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT) : 0;
 		if (w < 0) {
 			if (errno != EAGAIN)
@@ -906,8 +941,8 @@ pump(struct conn *c)
 {
 	uint64_t before = c->up.bytes + c->down.bytes;
 
-	if (move(&c->up, c->cfd, c->bfd) == -1 ||
-	    move(&c->down, c->bfd, c->cfd) == -1) {
+	if (move(&c->up, &c->down, c->cfd, c->bfd) == -1 ||
+	    move(&c->down, &c->up, c->bfd, c->cfd) == -1) {
 		/* A peer that closes with unread data resets: common at
 		 * the end of a session, and told apart from other errors. */
 		conn_close(c, errno == ECONNRESET || errno == EPIPE ?
@@ -927,7 +962,7 @@ client_cb(struct ev *ev, struct ev_io *io, uint32_t events)
 {
 	struct conn *c = io->arg;
 
-	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+	if (events & EPOLLRDHUP)
 		c->up.hup = true;
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 		c->up.rd = true;
@@ -954,7 +989,7 @@ backend_cb(struct ev *ev, struct ev_io *io, uint32_t events)
 {
 	struct conn *c = io->arg;
 
-	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+	if (events & EPOLLRDHUP)
 		c->down.hup = true;
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 		c->down.rd = true;
@@ -993,6 +1028,11 @@ conn_new(struct sni_lsock *s, int fd, const struct sockaddr_storage *ss)
 		close(fd);
 		return;
 	}
+	c->next = W.conns;
+	if (c->next != NULL)
+		c->next->prevp = &c->next;
+	c->prevp = &W.conns;
+	W.conns = c;
 	c->l = s->l;
 	c->conf = W.conf;
 	c->conf->refs++;
@@ -1277,6 +1317,23 @@ housekeep(struct ev *ev, struct ev_timer *t)
 	ev_timer_start(ev, t, HOUSEKEEP_MS);
 }
 
+/* With net.ipv6.ip_nonlocal_bind set, any address binds: no per-socket
+ * IPV6_FREEBIND needed. */
+static bool
+nonlocal_bind(void)
+{
+	char b[4] = "";
+	int fd = open("/proc/sys/net/ipv6/ip_nonlocal_bind", O_RDONLY |
+	    O_CLOEXEC);
+
+	if (fd == -1)
+		return false;
+	if (read(fd, b, sizeof(b) - 1) < 1)
+		b[0] = '0';
+	close(fd);
+	return b[0] == '1';
+}
+
 static unsigned int
 default_maxconns(void)
 {
@@ -1294,6 +1351,7 @@ sni_worker_init(struct ev *ev, struct sni_conf *c, char *err, size_t errlen)
 	W.ev = ev;
 	W.conf = c;
 	W.alog = -1;
+	W.nonlocal_bind = nonlocal_bind();
 	W.maxconns = c->max_conns ? c->max_conns : default_maxconns();
 	ev_timer_init(&W.fdtimer, fd_resume, NULL);
 	ev_timer_init(&W.hk, housekeep, NULL);
@@ -1355,4 +1413,49 @@ sni_worker_reload(struct sni_conf *nc, const int *fds)
 	}
 	sni_worker_reopen();
 	return rc;
+}
+
+/* At exit: close every connection (logged as "shutdown"), every
+ * listener and pooled pipe, flush the log.  The configuration is the
+ * caller's. */
+void
+sni_worker_free(void)
+{
+	struct sni_lsock *s;
+
+	W.paused = true;	/* no resuming from conn_close */
+	while (W.conns != NULL)
+		conn_close(W.conns, RES_SHUTDOWN);
+	while ((s = W.ls) != NULL) {
+		if (s->on)
+			ev_io_stop(W.ev, &s->io);
+		close(s->fd);
+		W.ls = s->next;
+		free(s);
+	}
+	while (W.npool > 0) {
+		W.npool--;
+		close(W.pool[W.npool][0]);
+		close(W.pool[W.npool][1]);
+	}
+	ev_timer_stop(W.ev, &W.hk);
+	ev_timer_stop(W.ev, &W.fdtimer);
+	sni_worker_flush();
+	if (W.alog > STDERR_FILENO)
+		close(W.alog);
+	W.alog = -1;
+	sni_dns_free();
+}
+
+/* Free the configuration in use: the worker's current one (a reload may
+ * have replaced the first, which its last connection then freed), or
+ * orig where no worker ran. */
+void
+sni_worker_conf_free(struct sni_conf *orig)
+{
+	struct sni_conf *c = W.conf != NULL ? W.conf : orig;
+
+	sni_conf_free(c);
+	free(c);
+	W.conf = NULL;
 }
