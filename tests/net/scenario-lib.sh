@@ -80,3 +80,13 @@ sc_count() {
 
 sc_ms() { echo $(($(date +%s%N) / 1000000)); }
 sc_elapsed() { echo $(( $(sc_ms) - $1 )); }
+
+# sc_wait SECS cmd...: retry cmd until it succeeds, for at most SECS
+# seconds of wall time (however long each try takes).
+sc_wait() {
+	local end=$(( $(date +%s%N) / 1000000 + $1 * 1000 )); shift
+	until "$@" >/dev/null 2>&1; do
+		[ $(( $(date +%s%N) / 1000000 )) -ge "$end" ] && return 1
+		sleep 0.1
+	done
+}
