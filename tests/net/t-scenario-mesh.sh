@@ -103,7 +103,8 @@ blocked() {
 	done
 	echo $n
 }
-sc_wait 10 test "$(blocked)" = 2 || fail "two loops need two blocked ports: $(states)"
+two_blocked() { [ "$(blocked)" = 2 ]; }
+sc_wait 10 two_blocked || fail "two loops need two blocked ports: $(states)"
 ok "both loops blocked (two ports in blocking state): $(states)"
 nsx "${NS[A]}" ping -c 1 -W 2 -M do -s 1342 10.200.0.4 >/dev/null ||
 	fail "a full 1370-byte frame does not cross the wires to D"

@@ -126,7 +126,9 @@ nsx "$SVC" timeout 20 socat -u TCP:192.0.2.20:9000 CREATE:"$T_TMP/down" ||
 [ "$(sha256sum < "$T_TMP/down")" = "$sum" ] || fail "the download arrived damaged"
 nsx "$SVC" timeout 20 socat -u OPEN:"$T_TMP/big" TCP:192.0.2.20:9001 ||
 	fail "upload through the tunnel failed"
-wait_for 5 test "$(stat -c %s "$T_TMP/up" 2>/dev/null)" = 4000000 || fail "upload incomplete"
+upsize() { [ "$(stat -c %s "$T_TMP/up" 2>/dev/null)" = 4000000 ]; }
+sc_wait 10 upsize ||
+	fail "upload incomplete: $(stat -c %s "$T_TMP/up" 2>/dev/null) of 4000000 bytes arrived"
 [ "$(sha256sum < "$T_TMP/up")" = "$sum" ] || fail "the upload arrived damaged"
 ok "4 MB down and up through the 1380-byte tunnel, intact, in $(sc_elapsed "$t0") ms"
 
