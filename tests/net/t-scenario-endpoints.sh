@@ -80,7 +80,13 @@ done
 for k in 1 2 3; do
 	sc_wait 5 lx home ping -c 1 -W 1 10.99.$k.1 || fail "tunnel $k does not carry traffic"
 done
-ok "three endpoint nodes tunnelled to the home"
+for k in 1 2 3; do
+	lx home "$BIN/edge-tunnel" diff "${CH[$k]}" > "$T_TMP/plan" 2>&1 ||
+		fail "home's tunnel $k differs from its file: $(cat "$T_TMP/plan")"
+	lx "${NODE[$k]}" "$BIN/edge-tunnel" diff "${CV[$k]}" > "$T_TMP/plan" 2>&1 ||
+		fail "node $k differs from its file: $(cat "$T_TMP/plan")"
+done
+ok "three endpoint nodes tunnelled to the home; edge-tunnel diff clean on all six ends"
 
 # One edge-failover for both jobs: the WAN (primary, then LTE) and the
 # gateway group of the three nodes for the LAN's outbound traffic.

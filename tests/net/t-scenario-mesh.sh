@@ -108,6 +108,11 @@ sc_wait 10 two_blocked || fail "two loops need two blocked ports: $(states)"
 ok "both loops blocked (two ports in blocking state): $(states)"
 nsx "${NS[A]}" ping -c 1 -W 2 -M do -s 1342 10.200.0.4 >/dev/null ||
 	fail "a full 1370-byte frame does not cross the wires to D"
+for s in A B C D; do
+	nsx "${NS[$s]}" "$BIN/edge-tunnel" diff "$T_TMP/${IF[$s]}.conf" > "$T_TMP/plan" 2>&1 ||
+		fail "site $s differs from its file: $(cat "$T_TMP/plan")"
+done
+ok "full 1370-byte frames cross to D; edge-tunnel diff clean at every site"
 
 # Cut D's wire that carries traffic (forwarding at both ends).
 cut=
