@@ -25,7 +25,7 @@ sc_tunnel "$(lab_ns vps)" "$LAB_TMP/vps/$TUN_VPS.conf"
 sc_tunnel "$(lab_ns home)" "$LAB_TMP/home/$TUN_HOME.conf"
 
 # The tunnel: the /80 is routed down it, the replies come back by the rule.
-wait_for 10 lx client6 ping -c 1 -W 1 $V6_SRV1 ||
+sc_wait 10 lx client6 ping -c 1 -W 1 $V6_SRV1 ||
 	fail "IPv6 client cannot reach $V6_SRV1 through the tunnel"
 lx vps ip -6 route get $V6_SRV2 | grep -q "dev $TUN_VPS" ||
 	fail "the VPS does not route the /80 down the tunnel: $(lx vps ip -6 route get $V6_SRV2)"
@@ -60,10 +60,10 @@ bg SNI_PID "$(lab_ns vps)" "$BIN/edge-sni" -d -resolver 127.0.0.53 \
     -listen tcp:443 -http-listen tcp:80 -postgres-listen tcp:5432 \
     -mode nat46 -nat46-prefix $NAT46 -backend-cidr $V6_HOME \
     -access-log "$T_TMP/access.log" 2>"$T_TMP/sni.log"
-wait_for 5 lx srv1 bash -c "exec 3<>/dev/tcp/$V6_SRV1/443" || fail "nginx on srv1 did not start"
-wait_for 5 lx srv2 bash -c "exec 3<>/dev/tcp/$V6_SRV2/443" || fail "nginx on srv2 did not start"
-wait_for 5 lx vps bash -c "exec 3<>/dev/tcp/$V4_VPS/443" || fail "edge-sni did not start"
-wait_for 10 lx srv2 runuser -u postgres -- "$PGBIN/pg_isready" -q -h "$PGD" ||
+sc_wait 5 lx srv1 bash -c "exec 3<>/dev/tcp/$V6_SRV1/443" || fail "nginx on srv1 did not start"
+sc_wait 5 lx srv2 bash -c "exec 3<>/dev/tcp/$V6_SRV2/443" || fail "nginx on srv2 did not start"
+sc_wait 5 lx vps bash -c "exec 3<>/dev/tcp/$V4_VPS/443" || fail "edge-sni did not start"
+sc_wait 10 lx srv2 runuser -u postgres -- "$PGBIN/pg_isready" -q -h "$PGD" ||
 	fail "postgres did not start: $(cat "$T_TMP/pg.log")"
 
 # The client's IPv4 address as the servers see it.
@@ -73,7 +73,7 @@ SRC46=$(printf '%s%x:%x' "$NAT46" $((192 * 256 + 0)) $((2 * 256 + 10)))
 out=$(lx client6 curl -sS -m 5 --cacert "$LAB_TMP/cert.pem" \
     --resolve "www.home.example:443:[$V6_SRV1]" https://www.home.example/ 2>&1)
 [ "$out" = "www on srv1" ] || fail "IPv6 client to www: $out"
-wait_for 3 grep -q "^$V6_CLIENT " "$LAB_TMP/nginx-srv1/access.log" ||
+sc_wait 3 grep -q "^$V6_CLIENT " "$LAB_TMP/nginx-srv1/access.log" ||
 	fail "srv1 did not see $V6_CLIENT: $(cat "$LAB_TMP/nginx-srv1/access.log")"
 ok "IPv6 client -> https://www.home.example/ directly, srv1 saw $V6_CLIENT"
 
@@ -83,7 +83,7 @@ for s in "www srv1" "blog srv2"; do
 	out=$(lx client4 curl -sS -m 5 --cacert "$LAB_TMP/cert.pem" \
 	    --resolve "$1.home.example:443:$V4_VPS" "https://$1.home.example/" 2>&1)
 	[ "$out" = "$1 on $2" ] || fail "IPv4 client to https://$1.home.example/: $out"
-	wait_for 3 grep -q "^$SRC46 .*\"GET / " "$LAB_TMP/nginx-$2/access.log" ||
+	sc_wait 3 grep -q "^$SRC46 .*\"GET / " "$LAB_TMP/nginx-$2/access.log" ||
 		fail "$2 did not log $SRC46: $(cat "$LAB_TMP/nginx-$2/access.log")"
 done
 ok "IPv4 client -> https://www|blog.home.example/ via the VPS: the right server answered, saw $SRC46"
@@ -111,9 +111,9 @@ code=$(lx client4 curl -sS -m 5 -o /dev/null -w '%{http_code}' \
 ok "GET /.well-known/acme-challenge/TOKEN over IPv4 by Host: blog's on srv2 (200), www's on srv1 (404)"
 
 # edge-sni's own record of the three kinds of connection.
-wait_for 3 grep -q "	tcp:5432	db.home.example	\[$V6_SRV2\]:5432	" "$T_TMP/access.log" ||
+sc_wait 3 grep -q "	tcp:5432	db.home.example	\[$V6_SRV2\]:5432	" "$T_TMP/access.log" ||
 	fail "edge-sni did not log the postgres connection: $(cat "$T_TMP/access.log")"
-wait_for 3 grep -q "	tcp:80	blog.home.example	\[$V6_SRV2\]:80	ok	" "$T_TMP/access.log" ||
+sc_wait 3 grep -q "	tcp:80	blog.home.example	\[$V6_SRV2\]:80	ok	" "$T_TMP/access.log" ||
 	fail "edge-sni did not log the HTTP request: $(cat "$T_TMP/access.log")"
 for e in "vps $LAB_TMP/vps/$TUN_VPS.conf" "home $LAB_TMP/home/$TUN_HOME.conf"; do
 	set -- $e

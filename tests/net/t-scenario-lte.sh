@@ -160,7 +160,7 @@ gap() {	# log: the longest gap between replies, in ms; and the last reply's age
 		if (p != "" && (t - p) * 1000 > g) g = (t - p) * 1000; p = t }
 		END { printf "%d %d\n", g, (now - p) * 1000 }' "$1"
 }
-wait_for 8 bash -c "[ \$(awk -v now=\$(date +%s.%N) '/bytes from/ { p = substr(\$1, 2, length(\$1) - 2) } END { print int((now - p) * 1000) }' $T_TMP/ping6.log) -lt 300 ]" ||
+sc_wait 8 bash -c "[ \$(awk -v now=\$(date +%s.%N) '/bytes from/ { p = substr(\$1, 2, length(\$1) - 2) } END { print int((now - p) * 1000) }' $T_TMP/ping6.log) -lt 300 ]" ||
 	fail "the tunnel did not recover after losing carrier $tk: $(tail -n 3 "$T_TMP/ping6.log")"
 sleep 1
 read -r g6 a6 < <(gap "$T_TMP/ping6.log")

@@ -80,9 +80,9 @@ sc_tunnel "$HOST" "$CH"
 
 # dst answers every TCP connection on 7 with the address it sees.
 bg WHO "$DST" socat TCP-LISTEN:7,reuseaddr,fork SYSTEM:'echo $SOCAT_PEERADDR'
-wait_for 5 nsx "$DST" bash -c 'exec 3<>/dev/tcp/192.0.2.20/7' || fail "socat on dst"
+sc_wait 5 nsx "$DST" bash -c 'exec 3<>/dev/tcp/192.0.2.20/7' || fail "socat on dst"
 
-wait_for 10 nsx "$SVC" ping -c 1 -W 1 192.0.2.20 ||
+sc_wait 10 nsx "$SVC" ping -c 1 -W 1 192.0.2.20 ||
 	fail "the service subnet cannot reach dst through the tunnel"
 seen=$(nsx "$SVC" timeout 5 socat -u TCP:192.0.2.20:7 -)
 [ "$seen" = 203.0.113.10 ] || fail "dst saw the subnet's traffic from '$seen', not the VPS (203.0.113.10)"
@@ -119,7 +119,7 @@ head -c 4000000 /dev/urandom > "$T_TMP/big"
 sum=$(sha256sum < "$T_TMP/big")
 bg DL "$DST" socat -u OPEN:"$T_TMP/big" TCP-LISTEN:9000,reuseaddr
 bg UL "$DST" socat -u TCP-LISTEN:9001,reuseaddr CREATE:"$T_TMP/up"
-wait_for 5 nsx "$DST" bash -c 'ss -ltn | grep -q ":9001 "' || fail "socat listeners"
+sc_wait 5 nsx "$DST" bash -c 'ss -ltn | grep -q ":9001 "' || fail "socat listeners"
 t0=$(sc_ms)
 nsx "$SVC" timeout 20 socat -u TCP:192.0.2.20:9000 CREATE:"$T_TMP/down" ||
 	fail "download through the tunnel failed"
