@@ -11,6 +11,12 @@
 # D's forwarding wire reconverges through its other one; D roaming to
 # another NAT keeps it reachable.
 #
+# Reconvergence takes 4 s (2 x ForwardDelay) when the cut end's own
+# bridge holds the alternate port, but up to max_age (the kernel's 20 s)
+# more when a bridge further away must first let the old BPDU information
+# age out: edge-tunnel's [Bridge] has ForwardDelay but no MaxAge or
+# HelloTime key, so the test allows 30 s (a gap reported to the lead).
+#
 #        A ---- B          A, B, C: 192.0.2.1-3 on one switch
 #        | \  / |          D: behind nat1 (192.0.2.101), later nat2 (.102)
 #        |  C   |
