@@ -8,7 +8,8 @@
 #   bg NS cmd...           start cmd in NS in the background; its pid is
 #                          recorded and killed on exit; prints the pid
 #   wg_go NS IFNAME        start wireguard-go in the foreground in NS
-#   wait_for SECS cmd...   retry cmd every 0.1 s until it succeeds
+#   wait_for SECS cmd...   retry cmd every 0.1 s until it succeeds, for at
+#                          most SECS seconds of wall time
 #   fail MSG / ok MSG / skip MSG
 #
 # Every namespace, process and temporary file is removed on every exit
@@ -99,10 +100,12 @@ wg_go() {
 }
 
 wait_for() {
-	local secs=$1 i=0; shift
+	# Bounded by wall time, not by tries: a slow command (ping -W 1) must
+	# not stretch the wait.
+	local secs=$1 end; shift
+	end=$(( $(date +%s%N) / 1000000 + secs * 1000 ))
 	while ! "$@" >/dev/null 2>&1; do
-		i=$((i + 1))
-		[ $i -ge $((secs * 10)) ] && return 1
+		[ $(( $(date +%s%N) / 1000000 )) -ge $end ] && return 1
 		sleep 0.1
 	done
 }
