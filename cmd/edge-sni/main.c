@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: ISC
+/*
+ * edge-sni: forward IPv4 clients of IPv6-only services by TLS SNI (or
+ * HTTP Host, or a fixed backend), connecting from a NAT46 source address
+ * that embeds the client's IPv4 address.  See edge-sni(8).
+ *
+ * main() reads the configuration, opens every listening socket (one per
+ * listener and worker, SO_REUSEPORT), drops privileges, then runs one
+ * worker in this process or forks -j workers and supervises them.
+ */
+#define _GNU_SOURCE
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ev.h"
+#include "log.h"
+#include "sni.h"
+
+extern int	sni_worker_id;
+
+static int	 g_argc;
+static char	**g_argv;
+
+static void
+on_stop(struct ev *ev, int signo, void *arg)
+{
+	ev_break(ev);
+}
+
+static void
+on_usr1(struct ev *ev, int signo, void *arg)
+{
+	sni_worker_stats();
+}
+
+/* SIGHUP: reopen the logs; with -f, read the configuration again (and
+ * the command line over it) and apply it to new connections. */
+static void
+on_hup(struct ev *ev, int signo, void *arg)
+{
+	struct sni_conf *cur = arg, *nc;
+	bool check = false, fg = false;
+	int verbose = 0, *fds;
+	size_t i;
+
+	if (cur->file == NULL) {
+		sni_worker_reopen();
+		log_info("SIGHUP: logs reopened");
+		return;
+	}
+	if ((nc = malloc(sizeof(*nc))) == NULL) {
+		log_warn("reload");
+		return;
+	}
+	sni_conf_init(nc);
+	optind = 0;
+	opterr = 1;
+	if (sni_conf_args(nc, g_argc, g_argv, &check, &verbose, &fg) != 0) {
+		log_warnx("reload failed: the running configuration stays");
+		sni_conf_free(nc);
+		free(nc);
+		return;
+	}
+	if ((fds = calloc(nc->nl, sizeof(int))) == NULL) {
+		sni_conf_free(nc);
+		free(nc);
+		return;
+	}
+	for (i = 0; i < nc->nl; i++) {
+		size_t j;
+
+		for (j = 0; j < cur->nl; j++)
+			if (strcmp(cur->l[j].spec, nc->l[i].spec) == 0)
+				break;
+		fds[i] = j < cur->nl ? -1 : sni_listen_socket(&nc->l[i]);
+	}
+	sni_worker_reload(nc, fds);
+	free(fds);
+	/* The next SIGHUP reloads over this one. */
+	ev_signal(ev, SIGHUP, on_hup, nc);
+	log_info("SIGHUP: configuration reloaded, %zu listener(s)", nc->nl);
+}
+
+static int
+worker_run(struct sni_conf *c, int *fds)
+{
+	char err[512];
+	struct ev *ev;
+	size_t i;
+	int rc;
+
+	if ((ev = ev_new()) == NULL) {
+		log_warn("event loop");
+		return 1;
+	}
+	if (sni_worker_init(ev, c, err, sizeof(err)) != 0) {
+		log_warnx("%s", err);
+		return 1;
+	}
+	for (i = 0; i < c->nl; i++)
+		if ((rc = sni_worker_listen(&c->l[i], fds[i])) != 0) {
+			log_warnx("%s: %s", c->l[i].spec, strerror(-rc));
+			return 1;
+		}
+	if (ev_signal(ev, SIGTERM, on_stop, NULL) != 0 ||
+	    ev_signal(ev, SIGINT, on_stop, NULL) != 0 ||
+	    ev_signal(ev, SIGUSR1, on_usr1, NULL) != 0 ||
+	    ev_signal(ev, SIGHUP, on_hup, c) != 0) {
+		log_warn("signals");
+		return 1;
+	}
+	log_info("worker %d: %zu listener(s)", sni_worker_id, c->nl);
+	rc = ev_run(ev);
+	if (rc < 0)
+		log_warnx("event loop: %s", strerror(-rc));
+	sni_worker_flush();
+	sni_worker_stats();
+	sni_dns_free();
+	return rc < 0 ? 1 : 0;
+}
+
+static void
+drop_privileges(const char *user)
+{
+	struct passwd *pw;
+
+	if ((pw = getpwnam(user)) == NULL)
+		errx(1, "-u %s: no such user", user);
+	if (setgroups(1, &pw->pw_gid) == -1 ||
+	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
+		err(1, "dropping privileges to %s", user);
+	if (pw->pw_uid != 0 && setuid(0) == 0)
+		errx(1, "dropping privileges to %s: could regain root", user);
+}
+
+/* systemd socket activation: LISTEN_FDS descriptors from 3 on, one per
+ * listener in order.  The same sockets serve every worker. */
+static int
+activated(struct sni_conf *c, int **fds)
+{
+	const char *pid = getenv("LISTEN_PID"), *n = getenv("LISTEN_FDS");
+	const char *errstr;
+	long long nfd;
+	int w, i;
+
+	if (pid == NULL || n == NULL || strtonum(pid, 1, INT32_MAX, &errstr) !=
+	    getpid())
+		return 0;
+	nfd = strtonum(n, 1, 1024, &errstr);
+	if (errstr != NULL)
+		errx(2, "LISTEN_FDS=%s: %s", n, errstr);
+	if ((size_t)nfd != c->nl)
+		errx(2, "LISTEN_FDS=%lld but %zu listener(s) configured", nfd,
+		    c->nl);
+	for (w = 0; w < c->workers; w++)
+		for (i = 0; i < nfd; i++)
+			fds[w][i] = 3 + i;
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	return 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct sni_conf *c;
+	bool check = false, fg = false;
+	int verbose = 0, w, rc, **fds;
+	pid_t *pids;
+	sigset_t set;
+	size_t i;
+
+	g_argc = argc;
+	g_argv = argv;
+	if ((c = malloc(sizeof(*c))) == NULL)
+		err(1, NULL);
+	sni_conf_init(c);
+	if ((rc = sni_conf_args(c, argc, argv, &check, &verbose, &fg)) != 0)
+		return rc;
+	if (check) {
+		fprintf(stderr, "configuration OK: %zu listener(s)\n", c->nl);
+		return 0;
+	}
+	log_init("edge-sni", fg, verbose);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((fds = calloc(c->workers, sizeof(*fds))) == NULL ||
+	    (pids = calloc(c->workers, sizeof(*pids))) == NULL)
+		err(1, NULL);
+	for (w = 0; w < c->workers; w++)
+		if ((fds[w] = calloc(c->nl, sizeof(int))) == NULL)
+			err(1, NULL);
+	if (!activated(c, fds))
+		for (w = 0; w < c->workers; w++)
+			for (i = 0; i < c->nl; i++) {
+				fds[w][i] = sni_listen_socket(&c->l[i]);
+				if (fds[w][i] < 0)
+					errx(1, "listen %s: %s", c->l[i].spec,
+					    strerror(-fds[w][i]));
+			}
+	if (c->user[0] != '\0')
+		drop_privileges(c->user);
+
+	if (c->workers == 1)
+		return worker_run(c, fds[0]);
+
+	/* Workers: each keeps its own sockets.  The parent passes signals
+	 * on and stops everything when one dies. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	for (w = 0; w < c->workers; w++) {
+		if ((pids[w] = fork()) == -1)
+			err(1, "fork");
+		if (pids[w] == 0) {
+			int v;
+
+			sigprocmask(SIG_UNBLOCK, &set, NULL);
+			for (v = 0; v < c->workers; v++)
+				if (v != w)
+					for (i = 0; i < c->nl; i++)
+						if (fds[v][i] != fds[w][i])
+							close(fds[v][i]);
+			sni_worker_id = w;
+			log_reopen();
+			_exit(worker_run(c, fds[w]));
+		}
+	}
+	for (w = 0; w < c->workers; w++)
+		for (i = 0; i < c->nl; i++)
+			if (w == 0 || fds[w][i] != fds[0][i])
+				close(fds[w][i]);
+	rc = 0;
+	for (;;) {
+		int sig, status;
+		pid_t p;
+
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP || sig == SIGUSR1) {
+			for (w = 0; w < c->workers; w++)
+				kill(pids[w], sig);
+			continue;
+		}
+		if (sig == SIGCHLD) {
+			p = waitpid(-1, &status, WNOHANG);
+			if (p <= 0)
+				continue;
+			log_warnx("worker %d exited (status %d): stopping",
+			    (int)p, status);
+			rc = 1;
+		}
+		break;
+	}
+	for (w = 0; w < c->workers; w++)
+		kill(pids[w], SIGTERM);
+	while (wait(NULL) > 0 || errno == EINTR)
+		;
+	return rc;
+}

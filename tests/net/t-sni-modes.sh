@@ -1,0 +1,106 @@
+#!/bin/bash
+# SPDX-License-Identifier: ISC
+#
+# edge-sni's other listeners and modes, each against a real server on the
+# IPv6-only home: HTTP Host routing (curl), PostgreSQL with TLS (psql
+# sslmode=require to a real postgres), tcp mode with a PROXY v2 header
+# (nginx proxy_protocol), static mode with server-speaks-first traffic
+# (socat), and a PROXY header accepted from a front balancer.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/sni-topo.sh"
+
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+[ -x "$PGBIN/postgres" ] || skip "postgresql is not installed"
+
+sni_topo
+sni_nginx
+sni_start -listen tcp:443 -http-listen tcp:80 -postgres-listen tcp:5432 \
+    -mode nat46 -nat46-prefix $NAT46 -backend-cidr 2001:db8:1::/64
+
+# HTTP Host routing: ACME challenges and redirects for IPv4 clients
+out=$(ccurl -H 'Host: WWW.example.test:80' \
+    http://$VPS4/.well-known/acme-challenge/token) || fail "curl http failed"
+[ "$out" = "from $CLIENT_NAT46 via www.example.test pp=" ] ||
+	fail "http backend saw: $out"
+sni_logged "	tcp:80	www.example.test	\[$WWW6\]:80	ok	"
+ok "HTTP Host routing, NAT46 source"
+out=$(printf 'GET / HTTP/1.0\r\n\r\n' | nsx "$NS_C" timeout 5 socat - TCP:$VPS4:80) || true
+echo "$out" | grep -q "^HTTP/1.1 400" || fail "no 400 without Host: $out"
+sni_logged "	tcp:80	-	-	no-host	"
+ok "HTTP without Host: 400"
+
+# PostgreSQL: SSLRequest answered, ClientHello routed, backend's S consumed
+chmod 755 "$T_TMP"
+PGD=$T_TMP/pg
+mkdir -p "$PGD"
+chown postgres: "$PGD"
+runuser -u postgres -- "$PGBIN/initdb" -D "$PGD/data" -A trust >/dev/null ||
+	fail "initdb failed"
+cp "$T_TMP/cert.pem" "$T_TMP/key.pem" "$PGD/"
+chown postgres: "$PGD/cert.pem" "$PGD/key.pem"
+chmod 600 "$PGD/key.pem"
+echo "hostssl all all ::/0 trust" >"$PGD/data/pg_hba.conf"
+echo "local all all trust" >>"$PGD/data/pg_hba.conf"
+bg PG_PID "$NS_H" setpriv --reuid=postgres --regid=postgres --init-groups \
+    "$PGBIN/postgres" -D "$PGD/data" \
+    -c listen_addresses=2001:db8:1::20 -c port=5432 -c ssl=on \
+    -c ssl_cert_file="$PGD/cert.pem" -c ssl_key_file="$PGD/key.pem" \
+    -c unix_socket_directories="$PGD" -c logging_collector=off \
+    2>"$T_TMP/pg.log"
+wait_for 10 nsx "$NS_H" runuser -u postgres -- "$PGBIN/pg_isready" -q -h "$PGD" ||
+	fail "postgres did not start"
+out=$(nsx "$NS_C" timeout 10 psql -XAt \
+    "host=db.example.test hostaddr=$VPS4 port=5432 sslmode=require user=postgres dbname=postgres" \
+    -c "select inet_client_addr(), ssl from pg_stat_ssl where pid = pg_backend_pid()" 2>&1) ||
+	fail "psql through edge-sni failed: $out"
+[ "$out" = "$CLIENT_NAT46|t" ] || fail "postgres saw: $out"
+# psql closes with a close_notify after its Terminate: postgres may reset.
+sni_logged "	tcp:5432	db.example.test	\[2001:db8:1::20\]:5432	\(ok\|reset\)	[1-9]"
+ok "psql sslmode=require through the forwarder; postgres saw $CLIENT_NAT46 over TLS"
+out=$(nsx "$NS_C" timeout 10 psql -XAt \
+    "host=$VPS4 port=5432 sslmode=disable user=postgres dbname=postgres" \
+    -c "select 1" 2>&1) && fail "plain postgres startup was forwarded"
+sni_logged "	tcp:5432	-	-	not-postgres	"
+ok "Postgres without TLS: refused"
+
+# tcp mode with a PROXY v2 header to the backend; a mapped port
+bg SNI2_PID "$NS_V" "$BIN/edge-sni" -d -resolver 127.0.0.1 \
+    -access-log "$T_TMP/access2.log" -listen tcp:9443 -mode tcp \
+    -backend-port 8443 -proxy-proto -backend-cidr 2001:db8:1::/64 \
+    2>>"$T_TMP/sni.log"
+wait_for 3 nsx "$NS_V" bash -c "exec 3<>/dev/tcp/$VPS4/9443" || fail "tcp mode did not start"
+out=$(ccurl -k --resolve www.example.test:9443:$VPS4 https://www.example.test:9443/) ||
+	fail "curl via tcp mode failed"
+case $out in
+"from 2001:db8:ff::1 via www.example.test pp=$CLIENT4") ;;
+*) fail "tcp mode backend saw: $out" ;;
+esac
+ok "tcp mode: PROXY v2 carries $CLIENT4 to nginx"
+
+# static mode: no name needed, the server speaks first (like SSH), NAT46
+# source kept
+bg ECHO_PID "$NS_H" socat TCP6-LISTEN:2222,bind=[2001:db8:1::20],reuseaddr,fork \
+    SYSTEM:'echo "SSH-2.0-test $SOCAT_PEERADDR"; exec cat'
+bg SNI3_PID "$NS_V" "$BIN/edge-sni" -d -access-log "$T_TMP/access3.log" \
+    -listen tcp:2222 -mode static -backend '[2001:db8:1::20]:2222' \
+    -nat46-prefix $NAT46 -accept-proxy 2>>"$T_TMP/sni.log"
+bg SNI4_PID "$NS_V" "$BIN/edge-sni" -d -access-log "$T_TMP/access4.log" \
+    -listen tcp:2223 -mode static -backend '[2001:db8:1::20]:2222' \
+    -nat46-prefix $NAT46 2>>"$T_TMP/sni.log"
+wait_for 3 nsx "$NS_H" bash -c "exec 3<>/dev/tcp/2001:db8:1::20/2222" || fail "socat did not start"
+sleep 0.3
+out=$( (sleep 0.5; echo hello; sleep 0.5) | nsx "$NS_C" timeout 5 socat - TCP:$VPS4:2223)
+# socat writes the peer address in full
+[ "$out" = "$(printf 'SSH-2.0-test [0064:ff9b:0001:0000:0000:0000:c633:6402]\nhello')" ] ||
+	fail "static mode: got \"$out\""
+ok "static mode: server-first traffic both ways, NAT46 source"
+
+# A front balancer's PROXY v1 header names the real client: its address
+# is the one embedded.
+out=$( (printf 'PROXY TCP4 203.0.113.9 198.51.100.1 5555 2222\r\n'; sleep 0.5;
+    echo hi; sleep 0.5) | nsx "$NS_C" timeout 5 socat - TCP:$VPS4:2222)
+[ "$out" = "$(printf 'SSH-2.0-test [0064:ff9b:0001:0000:0000:0000:cb00:7109]\nhi')" ] ||
+	fail "PROXY header not honoured: \"$out\""
+wait_for 3 grep -q "^[0-9.]*	203.0.113.9:5555	tcp:2222	-	\[2001:db8:1::20\]:2222	ok" "$T_TMP/access3.log" ||
+	fail "access log lacks the proxied client: $(cat "$T_TMP/access3.log")"
+ok "PROXY v1 from a front balancer: the real client is embedded"
