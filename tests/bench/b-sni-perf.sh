@@ -1,0 +1,450 @@
+#!/bin/bash
+# SPDX-License-Identifier: ISC
+#
+# edge-sni against sniproxy, HAProxy (req.ssl_sni, TCP mode) and nginx
+# (stream, ssl_preread + map), all from Debian, one worker each, in the same
+# run: the same load generator (tests/bench/sniload.c: real TLS ClientHellos,
+# a browser-sized one of ~570 bytes and a post-quantum one of ~1.8 KB) and
+# the same backend (sniload server on [2001:db8:1::10]), over loopback in a
+# network namespace of our own.  edge-sni runs in nat46 mode, its default:
+# the name is resolved through its DNS cache (dnsmasq in the namespace), the
+# backend connection comes from 64:ff9b:1::<client IPv4>, and the access log
+# is written to a file; the peers forward to a fixed IPv6 backend and log
+# nothing.
+#
+# Measured per proxy, runs interleaved across proxies so that load from
+# the rest of the machine falls on all of them alike:
+#   cps       connections/s at saturation (SNI_CONC in flight, SNI_SECS s)
+#   cpu       the proxy's own CPU per connection: utime+stime of its
+#             processes (/proc/PID/stat) over the run / connections served
+#   lat       first reply byte p50/p99, one connection at a time, and the
+#             time the proxy adds to it (minus the direct connection's)
+#   bulk      one connection, SNI_BULK bytes down and up, vs direct
+#   idle      RSS growth per idle relayed connection at SNI_IDLE
+# Medians of SNI_RUNS runs.  Ratios are edge-sni / best peer.
+#
+# Environment: SNI_RUNS (5) SNI_SECS (4) SNI_CONC (64) SNI_IDLE (5000)
+# SNI_BULK (1000000000) SNI_PROXIES ("edge-sni sniproxy haproxy nginx")
+# SNI_STRACE=1 adds syscalls per connection (strace -c -f, 2 s each).
+source "$(dirname "$0")/../net/lib.sh"
+
+RUNS=${SNI_RUNS:-5}
+SECS=${SNI_SECS:-4}
+CONC=${SNI_CONC:-64}
+IDLE=${SNI_IDLE:-5000}
+BULK=${SNI_BULK:-1000000000}
+WANT=${SNI_PROXIES:-edge-sni sniproxy haproxy nginx}
+HZ=$(getconf CLK_TCK)
+NAME=www.example.test
+BACK=2001:db8:1::10
+
+# Build sniload, and edge-sni when its source is here.
+cc -O2 -std=gnu11 -Wall -Wextra -Werror -o "$T_TMP/sniload" \
+	"$TOP/tests/bench/sniload.c" || fail "cannot build sniload"
+LOAD=$T_TMP/sniload
+if [ -d "$TOP/cmd/edge-sni" ]; then
+	make -s -C "$TOP" bin/edge-sni >/dev/null 2>&1 ||
+		echo "edge-sni does not build: not available"
+fi
+
+# Which proxies can run.
+PROXIES=
+for p in $WANT; do
+	case $p in
+	edge-sni) ok=$( [ -x "$BIN/edge-sni" ] && command -v dnsmasq ) ;;
+	*) ok=$(command -v "$p") ;;
+	esac
+	if [ -n "$ok" ]; then
+		PROXIES="$PROXIES $p"
+	else
+		echo "$p: not available"
+	fi
+done
+PEERS=$(echo $PROXIES | tr ' ' '\n' | grep -vx edge-sni | tr '\n' ' ')
+[ -n "$PEERS" ] || skip "no peer proxy installed (scripts/deps)"
+[ -f /usr/lib/nginx/modules/ngx_stream_module.so ] || {
+	echo "nginx: libnginx-mod-stream missing: not available"
+	PEERS=${PEERS/nginx/}; PROXIES=${PROXIES/nginx/}
+}
+
+ns_make NS sni
+ip -n "$NS" -6 addr add $BACK/128 dev lo
+ip -n "$NS" -6 route add local 64:ff9b:1::/96 dev lo
+
+# The backends, on BACK: 8443 answers 100 bytes and closes, 8444 sends
+# BULK bytes, 8446 takes BULK bytes and answers one, 8445 answers one byte
+# and holds the connection.
+bg S1 "$NS" "$LOAD" server -r 100 $BACK 8443
+bg S2 "$NS" "$LOAD" server -r 0 -b "$BULK" $BACK 8444
+bg S3 "$NS" "$LOAD" server -r 1 -u "$BULK" $BACK 8446
+bg S4 "$NS" "$LOAD" server -r 1 -H $BACK 8445
+BACKENDS="$S1 $S2 $S3 $S4"
+wait_for 5 nsx "$NS" bash -c "exec 3<>/dev/tcp/$BACK/8445" ||
+	fail "the backends did not start"
+
+# The hellos are real: openssl s_server answers both with a ServerHello.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$T_TMP/key.pem" -out "$T_TMP/cert.pem" -days 2 \
+	-subj "/CN=$NAME" 2>/dev/null || fail "openssl req"
+bg OSSL "$NS" openssl s_server -quiet -accept "[$BACK]:8447" \
+	-cert "$T_TMP/cert.pem" -key "$T_TMP/key.pem" >/dev/null 2>&1
+wait_for 5 nsx "$NS" bash -c "exec 3<>/dev/tcp/$BACK/8447" ||
+	fail "openssl s_server did not start"
+for q in "" -q; do
+	nsx "$NS" "$LOAD" tlscheck $q -n $NAME $BACK 8447 >/dev/null ||
+		fail "openssl s_server does not take sniload's hello ($q)"
+done
+
+if [[ " $PROXIES " == *" edge-sni "* ]]; then
+	cat >"$T_TMP/dnsmasq.conf" <<EOC
+port=53
+listen-address=127.0.0.1
+bind-interfaces
+no-resolv
+no-hosts
+user=root
+local=/example.test/
+local-ttl=3600
+host-record=$NAME,$BACK
+EOC
+	bg DNS "$NS" dnsmasq -k -C "$T_TMP/dnsmasq.conf" \
+		--pid-file="$T_TMP/dnsmasq.pid" 2>"$T_TMP/dnsmasq.err"
+fi
+
+# port NAME ROLE: proxy listen port.  Roles: 1 cps, 2 down, 3 up, 4 idle;
+# backend port for each role below.
+idx() { local i=0 p; for p in edge-sni sniproxy haproxy nginx; do
+	i=$((i + 1)); [ "$p" = "$1" ] && echo $i; done; }
+port() { echo $((9000 + $(idx "$1") * 100 + $2)); }
+bport() { case $1 in 1) echo 8443 ;; 2) echo 8444 ;; 3) echo 8446 ;;
+	4) echo 8445 ;; esac; }
+ROLES="1 2 3 4"
+
+# conf NAME: write NAME's configuration with one listener per role.
+conf() {
+	local name=$1 c=$T_TMP/$1.conf r lp bp
+	case $name in
+	edge-sni)
+		cat >"$c" <<EOC
+[Global]
+Resolver = 127.0.0.1
+AccessLog = $T_TMP/edge-sni.access
+MaxConnections = 6000
+EOC
+		for r in $ROLES; do
+			cat >>"$c" <<EOC
+
+[Listener]
+Listen = tcp:127.0.0.1:$(port $name $r)
+Mode = nat46
+Nat46Prefix = 64:ff9b:1::
+BackendCIDR = 2001:db8:1::/64
+BackendPort = $(bport $r)
+EOC
+		done
+		;;
+	sniproxy)
+		cat >"$c" <<EOC
+user root
+pidfile $T_TMP/sniproxy.pid
+error_log {
+	filename $T_TMP/sniproxy.err
+	priority notice
+}
+EOC
+		for r in $ROLES; do
+			cat >>"$c" <<EOC
+listen 127.0.0.1:$(port $name $r) {
+	proto tls
+	table t$r
+}
+table t$r {
+	${NAME//./\\.} [$BACK]:$(bport $r)
+}
+EOC
+		done
+		;;
+	haproxy)
+		# 2 x maxconn + maxpipes (maxconn / 4) x 2 + listeners must stay
+		# under 20,000 descriptors.
+		cat >"$c" <<EOC
+global
+	maxconn 7000
+	nbthread 1
+defaults
+	mode tcp
+	option splice-auto
+	timeout connect 5s
+	timeout client 600s
+	timeout server 600s
+EOC
+		for r in $ROLES; do
+			cat >>"$c" <<EOC
+frontend f$r
+	bind 127.0.0.1:$(port $name $r)
+	tcp-request inspect-delay 5s
+	tcp-request content accept if { req.ssl_hello_type 1 }
+	use_backend b$r if { req.ssl_sni -i $NAME }
+backend b$r
+	server s [$BACK]:$(bport $r)
+EOC
+		done
+		;;
+	nginx)
+		mkdir -p "$T_TMP/ngx"
+		cat >"$c" <<EOC
+load_module /usr/lib/nginx/modules/ngx_stream_module.so;
+daemon off;
+master_process off;
+worker_processes 1;
+worker_rlimit_nofile 19500;
+pid $T_TMP/ngx/pid;
+error_log $T_TMP/ngx/error.log;
+events { worker_connections 12000; }
+stream {
+EOC
+		for r in $ROLES; do
+			cat >>"$c" <<EOC
+	map \$ssl_preread_server_name \$be$r {
+		$NAME [$BACK]:$(bport $r);
+	}
+	server {
+		listen 127.0.0.1:$(port $name $r);
+		ssl_preread on;
+		proxy_timeout 600s;
+		proxy_pass \$be$r;
+	}
+EOC
+		done
+		echo "}" >>"$c"
+		;;
+	esac
+}
+
+declare -A PID
+# start NAME: start it with its configuration, record its pid.  bg's pid
+# is "ip netns exec", which execs the proxy.
+start() {
+	local name=$1 c=$T_TMP/$1.conf
+	conf "$name"
+	case $name in
+	edge-sni) bg NEWPID "$NS" "$BIN/edge-sni" -d -f "$c" \
+		2>>"$T_TMP/edge-sni.err" ;;
+	sniproxy) bg NEWPID "$NS" sniproxy -f -c "$c" ;;
+	haproxy) bg NEWPID "$NS" haproxy -db -f "$c" 2>>"$T_TMP/haproxy.err" ;;
+	nginx) bg NEWPID "$NS" nginx -c "$c" ;;
+	esac
+	PID[$name]=$NEWPID
+	wait_for 5 nsx "$NS" bash -c \
+	    "exec 3<>/dev/tcp/127.0.0.1/$(port "$name" 4)" ||
+		fail "$name did not start"
+}
+stop() {
+	local p=${PID[$1]}
+	kill "$p" 2>/dev/null || true
+	wait "$p" 2>/dev/null || true
+}
+
+# The process and its descendants (sniproxy forks a binder).
+tree() {
+	local p c
+	for p in "$@"; do
+		echo "$p"
+		for c in $(pgrep -P "$p"); do
+			tree "$c"
+		done
+	done
+}
+ticks() {
+	local t=0 p
+	for p in $(tree "$@"); do
+		t=$((t + $(awk '{print $14 + $15}' /proc/"$p"/stat 2>/dev/null ||
+		    echo 0)))
+	done
+	echo $t
+}
+rss_kb() {
+	local t=0 p
+	for p in $(tree "$@"); do
+		t=$((t + $(awk '/^VmRSS/ {print $2}' /proc/"$p"/status)))
+	done
+	echo $t
+}
+busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
+median() { sort -g | awk '{ v[NR] = $1 } END {
+	if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2];
+	else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+M() { median <"$T_TMP/$1"; }
+sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f\n", a - b }'; }
+
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+for p in $PROXIES; do start "$p"; done
+sleep 0.5
+# Warm up: caches, pools, DNS.
+for p in $PROXIES; do
+	nsx "$NS" "$LOAD" cps -c 16 -d 1 -r 100 127.0.0.1 "$(port $p 1)" \
+		>/dev/null
+done
+
+# cps and CPU, classic (c) and post-quantum (q) hellos.
+# sniload cps prints: conns cps p50 p99 errors cpu_us
+for run in $(seq "$RUNS"); do
+	for q in c q; do
+		flag=; [ $q = q ] && flag=-q
+		for p in $PROXIES; do
+			t0=$(ticks ${PID[$p]}); b0=$(busy); s0=$(ticks $BACKENDS)
+			set -- $(nsx "$NS" "$LOAD" cps $flag -c "$CONC" \
+			    -d "$SECS" -r 100 127.0.0.1 "$(port $p 1)")
+			t1=$(ticks ${PID[$p]}); b1=$(busy); s1=$(ticks $BACKENDS)
+			[ $# -eq 6 ] || fail "$p: sniload cps failed"
+			echo "$2" >>"$T_TMP/cps.$q.$p"
+			echo "$3" >>"$T_TMP/l50.$q.$p"
+			echo "$4" >>"$T_TMP/l99.$q.$p"
+			echo "$5 $1" | awk '{print $1 / ($1 + $2) * 100}' \
+			    >>"$T_TMP/err.$q.$p"
+			awk -v a="$t0" -v b="$t1" -v n="$1" -v hz="$HZ" \
+			    'BEGIN { printf "%.1f\n", (b - a) / hz * 1e6 / n }' \
+			    >>"$T_TMP/cpu.$q.$p"
+			# what the rest of the machine used, % of all cores
+			awk -v b="$((b1 - b0))" -v px="$((t1 - t0))" \
+			    -v s="$((s1 - s0))" -v l="$6" -v hz="$HZ" \
+			    -v secs="$SECS" -v n="$(nproc)" 'BEGIN {
+				o = (b - px - s) / hz - l / 1e6
+				printf "%.0f\n", (o < 0 ? 0 : o) / secs / n * 100 }' \
+			    >>"$T_TMP/other"
+		done
+	done
+done
+
+# First byte, one connection at a time, and bulk; direct first.
+lat() { # name addr port
+	local r name=$1 addr=$2 port=$3
+	for r in $(seq "$RUNS"); do
+		set -- $(nsx "$NS" "$LOAD" cps -c 1 -d 1 -r 100 $addr $port)
+		[ $# -eq 6 ] || fail "$name: sniload cps -c 1 failed"
+		echo "$3" >>"$T_TMP/a50.$name"; echo "$4" >>"$T_TMP/a99.$name"
+	done
+}
+bulk() { # name addr port-down port-up
+	local r v
+	for r in $(seq "$RUNS"); do
+		v=$(nsx "$NS" "$LOAD" bulk -b "$BULK" "$2" "$3") ||
+			fail "$1: bulk download failed"
+		echo "$v" | cut -f3 >>"$T_TMP/down.$1"
+		v=$(nsx "$NS" "$LOAD" bulk -u "$BULK" "$2" "$4") ||
+			fail "$1: bulk upload failed"
+		echo "$v" | cut -f3 >>"$T_TMP/up.$1"
+	done
+}
+lat direct $BACK 8443
+for p in $PROXIES; do lat "$p" 127.0.0.1 "$(port $p 1)"; done
+bulk direct $BACK 8444 8446
+for p in $PROXIES; do bulk "$p" 127.0.0.1 "$(port $p 2)" "$(port $p 3)"; done
+
+# Syscalls per connection (optional: strace slows everything down).
+if [ "${SNI_STRACE:-0}" = 1 ]; then
+	for p in $PROXIES; do
+		strace -c -f -q -o "$T_TMP/strace.$p" -p "${PID[$p]}" &
+		sp=$!
+		sleep 0.5
+		set -- $(nsx "$NS" "$LOAD" cps -c "$CONC" -d 2 -r 100 \
+		    127.0.0.1 "$(port $p 1)")
+		kill -INT $sp; wait $sp 2>/dev/null || true
+		echo "syscalls per connection, $p ($1 connections under strace):"
+		awk -v n="$1" '$NF ~ /^[a-z_0-9]+$/ && $4 ~ /^[0-9]+$/ &&
+		    $NF != "total" { printf "  %-16s %5.2f\n", $NF, $4 / n }
+		    $NF == "total" { printf "  %-16s %5.2f\n", "total", $4 / n }' \
+		    "$T_TMP/strace.$p" | sort -k2 -g -r | head -16
+	done
+fi
+for p in $PROXIES; do stop "$p"; done
+
+# Memory per idle relayed connection: a fresh proxy each.
+for p in $PROXIES; do
+	start "$p"
+	nsx "$NS" "$LOAD" cps -c 8 -d 0.5 -r 100 127.0.0.1 "$(port $p 1)" \
+		>/dev/null
+	m0=$(rss_kb ${PID[$p]})
+	bg IDLEPID "$NS" "$LOAD" idle -c "$IDLE" 127.0.0.1 "$(port $p 4)" \
+		>"$T_TMP/idle.out" 2>"$T_TMP/idle.err"
+	if wait_for 90 grep -q "^open $IDLE" "$T_TMP/idle.out"; then
+		sleep 0.5
+		m1=$(rss_kb ${PID[$p]})
+		echo $(( (m1 - m0) * 1024 / IDLE )) >"$T_TMP/mem.$p"
+	else
+		echo "$p: $IDLE idle connections failed: $(cat "$T_TMP/idle.err")"
+		echo - >"$T_TMP/mem.$p"
+	fi
+	kill "$IDLEPID" 2>/dev/null; wait "$IDLEPID" 2>/dev/null || true
+	stop "$p"
+done
+LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# The table.
+echo
+echo "medians of $RUNS runs; $CONC connections in flight for $SECS s; $(nproc) cores;"
+echo "load average before $LOAD0, after $LOAD1; other processes used a median" \
+	"$(M other)% of the machine during the runs"
+printf '%-9s %7s %7s %7s %6s %6s %6s %6s %7s %7s %6s %6s\n' "" cps cpu/c \
+	cps-pq cpu/pq p50 p99 err% down up add50 add99
+printf '%-9s %7s %7s %7s %6s %6s %6s %6s %7s %7s %6s %6s\n' "" conn/s us \
+	conn/s us us us "" Mbit/s Mbit/s us us
+for p in direct $PROXIES; do
+	if [ $p = direct ]; then
+		printf '%-9s %7s %7s %7s %6s %6s %6s %6s %7s %7s %6s %6s\n' \
+		    $p - - - - - - - "$(M down.$p)" "$(M up.$p)" \
+		    "($(M a50.$p))" "($(M a99.$p))"
+		continue
+	fi
+	printf '%-9s %7s %7s %7s %6s %6s %6s %6.2f %7s %7s %6s %6s\n' $p \
+	    "$(M cps.c.$p)" "$(M cpu.c.$p)" "$(M cps.q.$p)" "$(M cpu.q.$p)" \
+	    "$(M l50.c.$p)" "$(M l99.c.$p)" "$(M err.c.$p)" \
+	    "$(M down.$p)" "$(M up.$p)" \
+	    "$(sub "$(M a50.$p)" "$(M a50.direct)")" \
+	    "$(sub "$(M a99.$p)" "$(M a99.direct)")"
+done
+echo "(p50/p99: first reply byte under saturation; add50/add99: added to the"
+echo " first byte vs direct, one connection at a time, direct's own in brackets)"
+printf 'idle RSS per relayed connection at %d:' "$IDLE"
+for p in $PROXIES; do
+	m=$(cat "$T_TMP/mem.$p")
+	[ "$m" = - ] && printf ' %s -' $p || printf ' %s %.1f KiB' $p \
+	    "$(echo "$m" | awk '{print $1 / 1024}')"
+done
+echo
+
+if [[ " $PROXIES " != *" edge-sni "* ]]; then
+	echo "edge-sni: not available; peers only"
+	exit 0
+fi
+# Ratios vs the best peer in each column.
+best() { # file-prefix max|min
+	local p v b=
+	for p in $PEERS; do
+		v=$(M "$1.$p")
+		[ "$v" = - ] && continue
+		if [ -z "$b" ] || awk -v v="$v" -v b="$b" -v m="$2" \
+		    'BEGIN { exit !(m == "max" ? v > b : v < b) }'; then
+			b=$v
+		fi
+	done
+	echo "${b:--}"
+}
+echo
+awk -v c="$(M cps.c.edge-sni)" -v bc="$(best cps.c max)" \
+    -v q="$(M cps.q.edge-sni)" -v bq="$(best cps.q max)" \
+    -v u="$(M cpu.c.edge-sni)" -v bu="$(best cpu.c min)" \
+    -v uq="$(M cpu.q.edge-sni)" -v buq="$(best cpu.q min)" \
+    -v d="$(M down.edge-sni)" -v dd="$(M down.direct)" \
+    -v up="$(M up.edge-sni)" -v ud="$(M up.direct)" \
+    -v mem="$(cat "$T_TMP/mem.edge-sni")" 'BEGIN {
+	printf "edge-sni connections/s / best peer:      %.2f (pq hello %.2f)  target >= 1.00\n", c / bc, q / bq
+	printf "edge-sni CPU per connection / best peer: %.2f (pq hello %.2f)  target <= 0.80\n", u / bu, uq / buq
+	printf "edge-sni bulk one connection / direct:   %.2f down, %.2f up  target >= 0.90\n", d / dd, up / ud
+	if (mem != "-")
+		printf "edge-sni idle relayed connection:        %.1f KiB  target <= 16\n", mem / 1024
+}'
+err=$(M err.c.edge-sni)
+awk -v e="$err" 'BEGIN { exit !(e > 1) }' &&
+	fail "edge-sni: $err% of connections failed"
+exit 0
