@@ -33,7 +33,7 @@ SECS=${SNI_SECS:-4}
 CONC=${SNI_CONC:-64}
 IDLE=${SNI_IDLE:-5000}
 BULK=${SNI_BULK:-1000000000}
-WANT=${SNI_PROXIES:-edge-sni sniproxy haproxy nginx}
+WANT=${SNI_PROXIES:-edge-sni edge-tcp sniproxy haproxy nginx}
 HZ=$(getconf CLK_TCK)
 NAME=www.example.test
 BACK=2001:db8:1::10
@@ -51,7 +51,8 @@ fi
 PROXIES=
 for p in $WANT; do
 	case $p in
-	edge-sni) ok=$( [ -x "$BIN/edge-sni" ] && command -v dnsmasq ) ;;
+	edge-sni|edge-tcp)
+		ok=$( [ -x "$BIN/edge-sni" ] && command -v dnsmasq ) ;;
 	*) ok=$(command -v "$p") ;;
 	esac
 	if [ -n "$ok" ]; then
@@ -60,7 +61,7 @@ for p in $WANT; do
 		echo "$p: not available"
 	fi
 done
-PEERS=$(echo $PROXIES | tr ' ' '\n' | grep -vx edge-sni | tr '\n' ' ')
+PEERS=$(echo $PROXIES | tr ' ' '\n' | grep -v '^edge-' | tr '\n' ' ')
 [ -n "$PEERS" ] || skip "no peer proxy installed (scripts/deps)"
 [ -f /usr/lib/nginx/modules/ngx_stream_module.so ] || {
 	echo "nginx: libnginx-mod-stream missing: not available"
@@ -95,7 +96,7 @@ for q in "" -q; do
 		fail "openssl s_server does not take sniload's hello ($q)"
 done
 
-if [[ " $PROXIES " == *" edge-sni "* ]]; then
+if [[ " $PROXIES " == *" edge-"* ]]; then
 	cat >"$T_TMP/dnsmasq.conf" <<EOC
 port=53
 listen-address=127.0.0.1
@@ -113,7 +114,7 @@ fi
 
 # port NAME ROLE: proxy listen port.  Roles: 1 cps, 2 down, 3 up, 4 idle;
 # backend port for each role below.
-idx() { local i=0 p; for p in edge-sni sniproxy haproxy nginx; do
+idx() { local i=0 p; for p in edge-sni sniproxy haproxy nginx edge-tcp; do
 	i=$((i + 1)); [ "$p" = "$1" ] && echo $i; done; }
 port() { echo $((9000 + $(idx "$1") * 100 + $2)); }
 bport() { case $1 in 1) echo 8443 ;; 2) echo 8444 ;; 3) echo 8446 ;;
@@ -124,11 +125,13 @@ ROLES="1 2 3 4"
 conf() {
 	local name=$1 c=$T_TMP/$1.conf r lp bp
 	case $name in
-	edge-sni)
+	edge-sni|edge-tcp)
+		local mode=nat46
+		[ $name = edge-tcp ] && mode=tcp
 		cat >"$c" <<EOC
 [Global]
 Resolver = 127.0.0.1
-AccessLog = $T_TMP/edge-sni.access
+AccessLog = $T_TMP/$name.access
 MaxConnections = 6000
 EOC
 		for r in $ROLES; do
@@ -136,8 +139,8 @@ EOC
 
 [Listener]
 Listen = tcp:127.0.0.1:$(port $name $r)
-Mode = nat46
-Nat46Prefix = 64:ff9b:1::
+Mode = $mode
+$([ $mode = nat46 ] && echo "Nat46Prefix = 64:ff9b:1::" || true)
 BackendCIDR = 2001:db8:1::/64
 BackendPort = $(bport $r)
 EOC
@@ -228,8 +231,8 @@ start() {
 	local name=$1 c=$T_TMP/$1.conf
 	conf "$name"
 	case $name in
-	edge-sni) bg NEWPID "$NS" "$BIN/edge-sni" -d -f "$c" \
-		2>>"$T_TMP/edge-sni.err" ;;
+	edge-sni|edge-tcp) bg NEWPID "$NS" "$BIN/edge-sni" -d -f "$c" \
+		2>>"$T_TMP/$name.err" ;;
 	sniproxy) bg NEWPID "$NS" sniproxy -f -c "$c" ;;
 	haproxy) bg NEWPID "$NS" haproxy -db -f "$c" 2>>"$T_TMP/haproxy.err" ;;
 	nginx) bg NEWPID "$NS" nginx -c "$c" ;;
@@ -255,10 +258,12 @@ tree() {
 		done
 	done
 }
+# ticks [-u] PID...: utime+stime (-u: utime) of the processes, in ticks
 ticks() {
-	local t=0 p
+	local t=0 p f='$14 + $15'
+	[ "$1" = -u ] && { f='$14'; shift; }
 	for p in $(tree "$@"); do
-		t=$((t + $(awk '{print $14 + $15}' /proc/"$p"/stat 2>/dev/null ||
+		t=$((t + $(awk "{print $f}" /proc/"$p"/stat 2>/dev/null ||
 		    echo 0)))
 	done
 	echo $t
@@ -293,9 +298,11 @@ for run in $(seq "$RUNS"); do
 		flag=; [ $q = q ] && flag=-q
 		for p in $PROXIES; do
 			t0=$(ticks ${PID[$p]}); b0=$(busy); s0=$(ticks $BACKENDS)
+			u0=$(ticks -u ${PID[$p]})
 			set -- $(nsx "$NS" "$LOAD" cps $flag -c "$CONC" \
 			    -d "$SECS" -r 100 127.0.0.1 "$(port $p 1)")
 			t1=$(ticks ${PID[$p]}); b1=$(busy); s1=$(ticks $BACKENDS)
+			u1=$(ticks -u ${PID[$p]})
 			[ $# -eq 6 ] || fail "$p: sniload cps failed"
 			echo "$2" >>"$T_TMP/cps.$q.$p"
 			echo "$3" >>"$T_TMP/l50.$q.$p"
@@ -305,6 +312,9 @@ for run in $(seq "$RUNS"); do
 			awk -v a="$t0" -v b="$t1" -v n="$1" -v hz="$HZ" \
 			    'BEGIN { printf "%.1f\n", (b - a) / hz * 1e6 / n }' \
 			    >>"$T_TMP/cpu.$q.$p"
+			awk -v a="$u0" -v b="$u1" -v n="$1" -v hz="$HZ" \
+			    'BEGIN { printf "%.1f\n", (b - a) / hz * 1e6 / n }' \
+			    >>"$T_TMP/usr.$q.$p"
 			# what the rest of the machine used, % of all cores
 			awk -v b="$((b1 - b0))" -v px="$((t1 - t0))" \
 			    -v s="$((s1 - s0))" -v l="$6" -v hz="$HZ" \
@@ -327,7 +337,7 @@ lat() { # name addr port
 }
 bulk() { # name addr port-down port-up
 	local r v
-	for r in $(seq "$RUNS"); do
+	for r in $(seq $((RUNS < 3 ? RUNS : 3))); do
 		v=$(nsx "$NS" "$LOAD" bulk -b "$BULK" "$2" "$3") ||
 			fail "$1: bulk download failed"
 		echo "$v" | cut -f3 >>"$T_TMP/down.$1"
@@ -385,33 +395,32 @@ echo
 echo "medians of $RUNS runs; $CONC connections in flight for $SECS s; $(nproc) cores;"
 echo "load average before $LOAD0, after $LOAD1; other processes used a median" \
 	"$(M other)% of the machine during the runs"
-printf '%-9s %7s %7s %7s %6s %6s %6s %6s %7s %7s %6s %6s\n' "" cps cpu/c \
-	cps-pq cpu/pq p50 p99 err% down up add50 add99
-printf '%-9s %7s %7s %7s %6s %6s %6s %6s %7s %7s %6s %6s\n' "" conn/s us \
-	conn/s us us us "" Mbit/s Mbit/s us us
+F='%-9s %6s %6s %5s %6s %6s %6s %6s %5s %6s %6s %6s %6s %6s\n'
+printf "$F" "" cps cpu/c usr/c cps-pq cpu/pq p50 p99 err% down up add50 \
+	add99 idle
+printf "$F" "" conn/s us us conn/s us us us "" Mbit/s Mbit/s us us KiB
 for p in direct $PROXIES; do
 	if [ $p = direct ]; then
-		printf '%-9s %7s %7s %7s %6s %6s %6s %6s %7s %7s %6s %6s\n' \
-		    $p - - - - - - - "$(M down.$p)" "$(M up.$p)" \
-		    "($(M a50.$p))" "($(M a99.$p))"
+		printf "$F" $p - - - - - - - - "$(M down.$p)" "$(M up.$p)" \
+		    "($(M a50.$p))" "($(M a99.$p))" -
 		continue
 	fi
-	printf '%-9s %7s %7s %7s %6s %6s %6s %6.2f %7s %7s %6s %6s\n' $p \
-	    "$(M cps.c.$p)" "$(M cpu.c.$p)" "$(M cps.q.$p)" "$(M cpu.q.$p)" \
-	    "$(M l50.c.$p)" "$(M l99.c.$p)" "$(M err.c.$p)" \
+	printf "$F" $p "$(M cps.c.$p)" "$(M cpu.c.$p)" "$(M usr.c.$p)" \
+	    "$(M cps.q.$p)" "$(M cpu.q.$p)" "$(M l50.c.$p)" "$(M l99.c.$p)" \
+	    "$(M err.c.$p | awk '{printf "%.2f", $1}')" \
 	    "$(M down.$p)" "$(M up.$p)" \
 	    "$(sub "$(M a50.$p)" "$(M a50.direct)")" \
-	    "$(sub "$(M a99.$p)" "$(M a99.direct)")"
+	    "$(sub "$(M a99.$p)" "$(M a99.direct)")" \
+	    "$(awk '{ if ($1 == "-") print "-"; else printf "%.1f", $1 / 1024 }' \
+	    "$T_TMP/mem.$p")"
 done
-echo "(p50/p99: first reply byte under saturation; add50/add99: added to the"
-echo " first byte vs direct, one connection at a time, direct's own in brackets)"
-printf 'idle RSS per relayed connection at %d:' "$IDLE"
-for p in $PROXIES; do
-	m=$(cat "$T_TMP/mem.$p")
-	[ "$m" = - ] && printf ' %s -' $p || printf ' %s %.1f KiB' $p \
-	    "$(echo "$m" | awk '{print $1 / 1024}')"
-done
-echo
+cat <<EOT
+cps/cpu: ~570-byte hello; -pq: 1.8 KB post-quantum hello; cpu/c: the proxy's
+user+sys per connection (usr/c: user part); p50/p99: first reply byte under
+saturation; add50/add99: time added to the first byte vs direct, one
+connection at a time (direct's own in brackets); down/up: one connection;
+idle: RSS growth per idle relayed connection at $IDLE connections.
+EOT
 
 if [[ " $PROXIES " != *" edge-sni "* ]]; then
 	echo "edge-sni: not available; peers only"
