@@ -23,13 +23,13 @@
 #   idle      RSS growth per idle relayed connection at SNI_IDLE
 # Medians of SNI_RUNS runs.  Ratios are edge-sni / best peer.
 #
-# Environment: SNI_RUNS (5) SNI_SECS (4) SNI_CONC (64) SNI_IDLE (5000)
+# Environment: SNI_RUNS (7) SNI_SECS (3) SNI_CONC (64) SNI_IDLE (5000)
 # SNI_BULK (1000000000) SNI_PROXIES ("edge-sni sniproxy haproxy nginx")
 # SNI_STRACE=1 adds syscalls per connection (strace -c -f, 2 s each).
 source "$(dirname "$0")/../net/lib.sh"
 
-RUNS=${SNI_RUNS:-5}
-SECS=${SNI_SECS:-4}
+RUNS=${SNI_RUNS:-7}
+SECS=${SNI_SECS:-3}
 CONC=${SNI_CONC:-64}
 IDLE=${SNI_IDLE:-5000}
 BULK=${SNI_BULK:-1000000000}
@@ -275,6 +275,13 @@ rss_kb() {
 	done
 	echo $t
 }
+nfds() {
+	local t=0 p
+	for p in $(tree "$@"); do
+		t=$((t + $(ls /proc/"$p"/fd | wc -l)))
+	done
+	echo $t
+}
 busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
 median() { sort -g | awk '{ v[NR] = $1 } END {
 	if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2];
@@ -374,16 +381,18 @@ for p in $PROXIES; do
 	start "$p"
 	nsx "$NS" "$LOAD" cps -c 8 -d 0.5 -r 100 127.0.0.1 "$(port $p 1)" \
 		>/dev/null
-	m0=$(rss_kb ${PID[$p]})
+	m0=$(rss_kb ${PID[$p]}); f0=$(nfds ${PID[$p]})
 	bg IDLEPID "$NS" "$LOAD" idle -c "$IDLE" 127.0.0.1 "$(port $p 4)" \
 		>"$T_TMP/idle.out" 2>"$T_TMP/idle.err"
 	if wait_for 90 grep -q "^open $IDLE" "$T_TMP/idle.out"; then
 		sleep 0.5
-		m1=$(rss_kb ${PID[$p]})
+		m1=$(rss_kb ${PID[$p]}); f1=$(nfds ${PID[$p]})
 		echo $(( (m1 - m0) * 1024 / IDLE )) >"$T_TMP/mem.$p"
+		awk -v a="$f0" -v b="$f1" -v n="$IDLE" \
+		    'BEGIN { printf "%.2f\n", (b - a) / n }' >"$T_TMP/fds.$p"
 	else
 		echo "$p: $IDLE idle connections failed: $(cat "$T_TMP/idle.err")"
-		echo - >"$T_TMP/mem.$p"
+		echo - >"$T_TMP/mem.$p"; echo - >"$T_TMP/fds.$p"
 	fi
 	kill "$IDLEPID" 2>/dev/null; wait "$IDLEPID" 2>/dev/null || true
 	stop "$p"
@@ -395,14 +404,14 @@ echo
 echo "medians of $RUNS runs; $CONC connections in flight for $SECS s; $(nproc) cores;"
 echo "load average before $LOAD0, after $LOAD1; other processes used a median" \
 	"$(M other)% of the machine during the runs"
-F='%-9s %6s %6s %5s %6s %6s %6s %6s %5s %6s %6s %6s %6s %6s\n'
+F='%-9s %6s %6s %5s %6s %6s %6s %6s %5s %6s %6s %6s %6s %5s %4s\n'
 printf "$F" "" cps cpu/c usr/c cps-pq cpu/pq p50 p99 err% down up add50 \
-	add99 idle
-printf "$F" "" conn/s us us conn/s us us us "" Mbit/s Mbit/s us us KiB
+	add99 idle fds
+printf "$F" "" conn/s us us conn/s us us us "" Mbit/s Mbit/s us us KiB ""
 for p in direct $PROXIES; do
 	if [ $p = direct ]; then
 		printf "$F" $p - - - - - - - - "$(M down.$p)" "$(M up.$p)" \
-		    "($(M a50.$p))" "($(M a99.$p))" -
+		    "($(M a50.$p))" "($(M a99.$p))" - -
 		continue
 	fi
 	printf "$F" $p "$(M cps.c.$p)" "$(M cpu.c.$p)" "$(M usr.c.$p)" \
@@ -412,14 +421,15 @@ for p in direct $PROXIES; do
 	    "$(sub "$(M a50.$p)" "$(M a50.direct)")" \
 	    "$(sub "$(M a99.$p)" "$(M a99.direct)")" \
 	    "$(awk '{ if ($1 == "-") print "-"; else printf "%.1f", $1 / 1024 }' \
-	    "$T_TMP/mem.$p")"
+	    "$T_TMP/mem.$p")" "$(cat "$T_TMP/fds.$p")"
 done
 cat <<EOT
 cps/cpu: ~570-byte hello; -pq: 1.8 KB post-quantum hello; cpu/c: the proxy's
 user+sys per connection (usr/c: user part); p50/p99: first reply byte under
 saturation; add50/add99: time added to the first byte vs direct, one
 connection at a time (direct's own in brackets); down/up: one connection;
-idle: RSS growth per idle relayed connection at $IDLE connections.
+idle: RSS growth per idle relayed connection at $IDLE connections (fds: the
+proxy's descriptors per idle connection; kernel socket memory is not in RSS).
 EOT
 
 if [[ " $PROXIES " != *" edge-sni "* ]]; then
