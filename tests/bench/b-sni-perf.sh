@@ -287,6 +287,7 @@ median() { sort -g | awk '{ v[NR] = $1 } END {
 	if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2];
 	else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 M() { median <"$T_TMP/$1"; }
+sub2() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", a - b }'; }
 sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f\n", a - b }'; }
 
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -305,10 +306,12 @@ for run in $(seq "$RUNS"); do
 		flag=; [ $q = q ] && flag=-q
 		for p in $PROXIES; do
 			t0=$(ticks ${PID[$p]}); b0=$(busy); s0=$(ticks $BACKENDS)
+			w0=$(date +%s.%N)
 			u0=$(ticks -u ${PID[$p]})
 			set -- $(nsx "$NS" "$LOAD" cps $flag -c "$CONC" \
 			    -d "$SECS" -r 100 127.0.0.1 "$(port $p 1)")
 			t1=$(ticks ${PID[$p]}); b1=$(busy); s1=$(ticks $BACKENDS)
+			w1=$(date +%s.%N)
 			u1=$(ticks -u ${PID[$p]})
 			[ $# -eq 6 ] || fail "$p: sniload cps failed"
 			echo "$2" >>"$T_TMP/cps.$q.$p"
@@ -325,7 +328,7 @@ for run in $(seq "$RUNS"); do
 			# what the rest of the machine used, % of all cores
 			awk -v b="$((b1 - b0))" -v px="$((t1 - t0))" \
 			    -v s="$((s1 - s0))" -v l="$6" -v hz="$HZ" \
-			    -v secs="$SECS" -v n="$(nproc)" 'BEGIN {
+			    -v secs="$(sub2 "$w1" "$w0")" -v n="$(nproc)" 'BEGIN {
 				o = (b - px - s) / hz - l / 1e6
 				printf "%.0f\n", (o < 0 ? 0 : o) / secs / n * 100 }' \
 			    >>"$T_TMP/other"
@@ -343,11 +346,17 @@ lat() { # name addr port
 	done
 }
 bulk() { # name addr port-down port-up
-	local r v
+	local r v t0 t1 pid=${PID[$1]:-}
 	for r in $(seq $((RUNS < 3 ? RUNS : 3))); do
+		[ -n "$pid" ] && t0=$(ticks $pid)
 		v=$(nsx "$NS" "$LOAD" bulk -b "$BULK" "$2" "$3") ||
 			fail "$1: bulk download failed"
 		echo "$v" | cut -f3 >>"$T_TMP/down.$1"
+		# the proxy's CPU, ms per GB relayed
+		[ -n "$pid" ] && t1=$(ticks $pid) &&
+			awk -v t="$((t1 - t0))" -v hz="$HZ" -v b="$BULK" \
+			    'BEGIN { printf "%.0f\n", t / hz * 1e3 / (b / 1e9) }' \
+			    >>"$T_TMP/gb.$1"
 		v=$(nsx "$NS" "$LOAD" bulk -u "$BULK" "$2" "$4") ||
 			fail "$1: bulk upload failed"
 		echo "$v" | cut -f3 >>"$T_TMP/up.$1"
@@ -404,20 +413,20 @@ echo
 echo "medians of $RUNS runs; $CONC connections in flight for $SECS s; $(nproc) cores;"
 echo "load average before $LOAD0, after $LOAD1; other processes used a median" \
 	"$(M other)% of the machine during the runs"
-F='%-9s %6s %6s %5s %6s %6s %6s %6s %5s %6s %6s %6s %6s %5s %4s\n'
-printf "$F" "" cps cpu/c usr/c cps-pq cpu/pq p50 p99 err% down up add50 \
-	add99 idle fds
-printf "$F" "" conn/s us us conn/s us us us "" Mbit/s Mbit/s us us KiB ""
+F='%-9s %6s %6s %5s %6s %6s %6s %6s %5s %6s %6s %6s %6s %6s %5s %4s\n'
+printf "$F" "" cps cpu/c usr/c cps-pq cpu/pq p50 p99 err% down up cpu/GB \
+	add50 add99 idle fds
+printf "$F" "" conn/s us us conn/s us us us "" Mbit/s Mbit/s ms us us KiB ""
 for p in direct $PROXIES; do
 	if [ $p = direct ]; then
-		printf "$F" $p - - - - - - - - "$(M down.$p)" "$(M up.$p)" \
+		printf "$F" $p - - - - - - - - "$(M down.$p)" "$(M up.$p)" - \
 		    "($(M a50.$p))" "($(M a99.$p))" - -
 		continue
 	fi
 	printf "$F" $p "$(M cps.c.$p)" "$(M cpu.c.$p)" "$(M usr.c.$p)" \
 	    "$(M cps.q.$p)" "$(M cpu.q.$p)" "$(M l50.c.$p)" "$(M l99.c.$p)" \
 	    "$(M err.c.$p | awk '{printf "%.2f", $1}')" \
-	    "$(M down.$p)" "$(M up.$p)" \
+	    "$(M down.$p)" "$(M up.$p)" "$(M gb.$p)" \
 	    "$(sub "$(M a50.$p)" "$(M a50.direct)")" \
 	    "$(sub "$(M a99.$p)" "$(M a99.direct)")" \
 	    "$(awk '{ if ($1 == "-") print "-"; else printf "%.1f", $1 / 1024 }' \
@@ -427,7 +436,8 @@ cat <<EOT
 cps/cpu: ~570-byte hello; -pq: 1.8 KB post-quantum hello; cpu/c: the proxy's
 user+sys per connection (usr/c: user part); p50/p99: first reply byte under
 saturation; add50/add99: time added to the first byte vs direct, one
-connection at a time (direct's own in brackets); down/up: one connection;
+connection at a time (direct's own in brackets); down/up: one connection,
+cpu/GB: the proxy's CPU per GB relayed down;
 idle: RSS growth per idle relayed connection at $IDLE connections (fds: the
 proxy's descriptors per idle connection; kernel socket memory is not in RSS).
 EOT
@@ -457,11 +467,12 @@ awk -v c="$(M cps.c.edge-sni)" -v bc="$(best cps.c max)" \
     -v d="$(M down.edge-sni)" -v dd="$(M down.direct)" \
     -v up="$(M up.edge-sni)" -v ud="$(M up.direct)" \
     -v mem="$(cat "$T_TMP/mem.edge-sni")" 'BEGIN {
-	printf "edge-sni connections/s / best peer:      %.2f (pq hello %.2f)  target >= 1.00\n", c / bc, q / bq
-	printf "edge-sni CPU per connection / best peer: %.2f (pq hello %.2f)  target <= 0.80\n", u / bu, uq / buq
-	printf "edge-sni bulk one connection / direct:   %.2f down, %.2f up  target >= 0.90\n", d / dd, up / ud
+	m[0] = "not met"; m[1] = "met"
+	printf "edge-sni connections/s / best peer:      %.2f (pq hello %.2f)  target >= 1.00: %s\n", c / bc, q / bq, m[(c / bc >= 1)]
+	printf "edge-sni CPU per connection / best peer: %.2f (pq hello %.2f)  target <= 0.80: %s\n", u / bu, uq / buq, m[(u / bu <= 0.8)]
+	printf "edge-sni bulk one connection / direct:   %.2f down, %.2f up  target >= 0.90: %s\n", d / dd, up / ud, m[(d / dd >= 0.9 && up / ud >= 0.9)]
 	if (mem != "-")
-		printf "edge-sni idle relayed connection:        %.1f KiB  target <= 16\n", mem / 1024
+		printf "edge-sni idle relayed connection:        %.1f KiB  target <= 16: %s\n", mem / 1024, m[(mem <= 16384)]
 }'
 err=$(M err.c.edge-sni)
 awk -v e="$err" 'BEGIN { exit !(e > 1) }' &&
