@@ -36,6 +36,7 @@
 #define HTTP_HEAD_MAX	8192
 #define CHUNK		16384		/* recv/send size before bulk mode */
 #define PIPE_POOL	64
+#define BULK_PIPE	(1 << 20)	/* pipe size for a side sending bulk */
 #define FD_PAUSE_MS	100		/* out of descriptors: retry after */
 #define HOUSEKEEP_MS	1000
 #define STATS_EVERY_MS	15000
@@ -58,7 +59,9 @@ struct dir {
 	bool		 rd;		/* the source may have data */
 	bool		 wr;		/* the destination may take data */
 	bool		 eof, shut, bulk;
-	bool		 hup;		/* the source reported RDHUP/HUP */
+	bool		 hup;		/* the source reported RDHUP: FIN in */
+	bool		 bigpipe;	/* its pipe was grown for bulk */
+	bool		 nodelay;	/* set TCP_NODELAY on dst first */
 	uint64_t	 bytes;
 };
 
@@ -94,6 +97,7 @@ static struct {
 	size_t			 alen;
 	int			 pool[PIPE_POOL][2];
 	int			 npool;
+	bool			 nonlocal_bind;	/* net.ipv6.ip_nonlocal_bind */
 	uint64_t		 last_stats;
 	uint64_t		 by_result[32];
 } W;
@@ -414,8 +418,8 @@ connect_next(struct conn *c)
 		 * FREEBIND lets us bind it, and leaving the port to
 		 * connect() lets many clients share one source port
 		 * space per backend. */
-		if (setsockopt(fd, SOL_IPV6, IPV6_FREEBIND, &one,
-		    sizeof(one)) == -1 ||
+		if ((!W.nonlocal_bind && setsockopt(fd, SOL_IPV6,
+		    IPV6_FREEBIND, &one, sizeof(one)) == -1) ||
 		    setsockopt(fd, SOL_IP, IP_BIND_ADDRESS_NO_PORT, &one,
 		    sizeof(one)) == -1 ||
 		    bind(fd, (struct sockaddr *)&src, sizeof(src)) == -1) {
@@ -423,7 +427,7 @@ connect_next(struct conn *c)
 			return;
 		}
 	}
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c->up.nodelay = true;	/* set before the second write, in move() */
 	if (connect(fd, (struct sockaddr *)&c->baddr, c->baddrlen) == -1 &&
 	    errno != EINPROGRESS) {
 		connect_failed(c, errno);
@@ -808,8 +812,23 @@ pg_answer(struct conn *c)
 
 /* Move what can be moved from one side to the other.  -1: the
  * connection failed. */
+/* Nagle only ever holds a write back while an earlier one is
+ * unacknowledged: the replayed hello, the first, never waits, so the
+ * backend socket gets TCP_NODELAY just before its second write, and
+ * connections that send nothing more skip the call. */
+static inline void
+nodelay(struct dir *d, int dst)
+{
+	int one = 1;
+
+	if (d->nodelay) {
+		setsockopt(dst, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		d->nodelay = false;
+	}
+}
+
 static int
-move(struct dir *d, int src, int dst)
+move(struct dir *d, const struct dir *other, int src, int dst)
 {
 	uint8_t buf[CHUNK];
 	ssize_t n, w;
@@ -818,6 +837,7 @@ move(struct dir *d, int src, int dst)
 		if (d->pending) {
 			if (!d->wr)
 				return 0;
+			nodelay(d, dst);
 			n = splice(d->pipe[0], NULL, dst, NULL, d->pending,
 			    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 			if (n < 0) {
@@ -834,10 +854,11 @@ move(struct dir *d, int src, int dst)
 			continue;
 		}
 		if (d->eof) {
-			if (!d->shut) {
+			/* When the other way is finished too, close() sends
+			 * this FIN: no shutdown call. */
+			if (!d->shut && !other->shut)
 				shutdown(dst, SHUT_WR);
-				d->shut = true;
-			}
+			d->shut = true;
 			return 0;
 		}
 		if (!d->rd)
@@ -845,7 +866,13 @@ move(struct dir *d, int src, int dst)
 		if (d->bulk) {
 			if (pipe_get(d) == -1)
 				return -1;
-			n = splice(src, NULL, d->pipe[1], NULL, 1 << 16,
+			/* Fewer, larger splices for a bulk transfer; the
+			 * kernel holds pages only while data is in flight. */
+			if (!d->bigpipe) {
+				d->bigpipe = true;
+				(void)fcntl(d->pipe[1], F_SETPIPE_SZ, BULK_PIPE);
+			}
+			n = splice(src, NULL, d->pipe[1], NULL, BULK_PIPE,
 			    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 			if (n <= 0) {
 				pipe_put(d);
@@ -875,12 +902,15 @@ move(struct dir *d, int src, int dst)
 			return -1;
 		}
 		/* A short read drained the socket; a new arrival makes a
-		 * new edge.  But a FIN already reported makes none: then
-		 * read on until the 0.  A full read: bulk from now on. */
-		if (n < (ssize_t)sizeof(buf) && !d->hup)
-			d->rd = false;
-		else
+		 * new edge.  After a reported FIN nothing can arrive: a
+		 * short read reached it.  A full read: bulk from now on. */
+		if (n == (ssize_t)sizeof(buf))
 			d->bulk = true;
+		else if (d->hup)
+			d->eof = true;	/* short read after the FIN: done */
+		else
+			d->rd = false;
+		nodelay(d, dst);
 		w = d->wr ? send(dst, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT) : 0;
 		if (w < 0) {
 			if (errno != EAGAIN)
@@ -906,8 +936,8 @@ pump(struct conn *c)
 {
 	uint64_t before = c->up.bytes + c->down.bytes;
 
-	if (move(&c->up, c->cfd, c->bfd) == -1 ||
-	    move(&c->down, c->bfd, c->cfd) == -1) {
+	if (move(&c->up, &c->down, c->cfd, c->bfd) == -1 ||
+	    move(&c->down, &c->up, c->bfd, c->cfd) == -1) {
 		/* A peer that closes with unread data resets: common at
 		 * the end of a session, and told apart from other errors. */
 		conn_close(c, errno == ECONNRESET || errno == EPIPE ?
@@ -927,7 +957,7 @@ client_cb(struct ev *ev, struct ev_io *io, uint32_t events)
 {
 	struct conn *c = io->arg;
 
-	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+	if (events & EPOLLRDHUP)
 		c->up.hup = true;
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 		c->up.rd = true;
@@ -954,7 +984,7 @@ backend_cb(struct ev *ev, struct ev_io *io, uint32_t events)
 {
 	struct conn *c = io->arg;
 
-	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+	if (events & EPOLLRDHUP)
 		c->down.hup = true;
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 		c->down.rd = true;
@@ -1277,6 +1307,23 @@ housekeep(struct ev *ev, struct ev_timer *t)
 	ev_timer_start(ev, t, HOUSEKEEP_MS);
 }
 
+/* With net.ipv6.ip_nonlocal_bind set, any address binds: no per-socket
+ * IPV6_FREEBIND needed. */
+static bool
+nonlocal_bind(void)
+{
+	char b[4] = "";
+	int fd = open("/proc/sys/net/ipv6/ip_nonlocal_bind", O_RDONLY |
+	    O_CLOEXEC);
+
+	if (fd == -1)
+		return false;
+	if (read(fd, b, sizeof(b) - 1) < 1)
+		b[0] = '0';
+	close(fd);
+	return b[0] == '1';
+}
+
 static unsigned int
 default_maxconns(void)
 {
@@ -1294,6 +1341,7 @@ sni_worker_init(struct ev *ev, struct sni_conf *c, char *err, size_t errlen)
 	W.ev = ev;
 	W.conf = c;
 	W.alog = -1;
+	W.nonlocal_bind = nonlocal_bind();
 	W.maxconns = c->max_conns ? c->max_conns : default_maxconns();
 	ev_timer_init(&W.fdtimer, fd_resume, NULL);
 	ev_timer_init(&W.hk, housekeep, NULL);

@@ -22,7 +22,7 @@ SECS=${SNI_SECS:-4}
 CONC=${SNI_CONC:-64}
 IDLE=${SNI_IDLE:-5000}
 BULK=${SNI_BULK:-2000000000}
-PEERS="sniproxy haproxy nginx"
+PEERS=${SNI_PEERS:-sniproxy haproxy nginx}
 HZ=$(getconf CLK_TCK)
 
 for p in sniproxy haproxy nginx dnsmasq; do
@@ -61,9 +61,15 @@ start_proxy() {
 	local name=$1 lp=$2 bp=$3 c=$T_TMP/$1.conf
 	case $name in
 	edge-sni)
+		# SNI_EDGE_MODE=tcp: its own source address, like the peers
+		if [ "${SNI_EDGE_MODE:-nat46}" = tcp ]; then
+			set -- -mode tcp
+		else
+			set -- -mode nat46 -nat46-prefix 64:ff9b:1::
+		fi
 		bg PROXY_PID "$NS" "$BIN/edge-sni" -d -resolver 127.0.0.1 \
 		    -access-log "$T_TMP/edge-sni.access" -max-conns 6500 \
-		    -listen tcp:127.0.0.1:$lp -mode nat46 -nat46-prefix 64:ff9b:1:: \
+		    -listen tcp:127.0.0.1:$lp "$@" \
 		    -backend-cidr 2001:db8:1::/64 -backend-port $bp 2>"$T_TMP/edge-sni.err"
 		;;
 	sniproxy)
@@ -139,6 +145,8 @@ stop_proxy() {
 }
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# busy and total jiffies of the whole machine
+sys_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8}' /proc/stat; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 median() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 
@@ -152,9 +160,10 @@ for name in edge-sni $PEERS; do
 	nsx "$NS" $LOAD cps 127.0.0.1 $port www.example.test $CONC 1 100 >/dev/null
 	: >"$T_TMP/cps" ; : >"$T_TMP/cpu"
 	for r in $(seq "$RUNS"); do
-		t0=$(ticks "$PROXY_PID")
+		t0=$(ticks "$PROXY_PID"); s0=$(sys_ticks); b0=$(ticks "$B1")
 		set -- $(nsx "$NS" $LOAD cps 127.0.0.1 $port www.example.test $CONC "$SECS" 100)
-		t1=$(ticks "$PROXY_PID")
+		t1=$(ticks "$PROXY_PID"); s1=$(sys_ticks); b1=$(ticks "$B1")
+		echo "$s0 $s1 $1 $b0 $b1 $6" | awk -v hz="$HZ" '{printf "  machine %.0f%% busy; CPU/conn: load generator %.1f us, backend %.1f us\n", ($3 - $1) * 100 / ($4 - $2), $8, ($7 - $6) / hz * 1e6 / $5}' >&2
 		[ "$5" -le $(( $1 / 100 )) ] || fail "$name: $5 errors in $1 connections"
 		echo "$2" >>"$T_TMP/cps"
 		echo "$t0 $t1 $1" | awk -v hz="$HZ" '{printf "%.1f\n", ($2 - $1) / hz * 1e6 / $3}' >>"$T_TMP/cpu"
@@ -171,16 +180,18 @@ set -- $(nsx "$NS" $LOAD cps 2001:db8:1::10 8443 www.example.test 1 2 100)
 P50[direct]=$3; P99[direct]=$4
 
 # Bulk: one connection, BULK bytes from the backend
-for name in direct edge-sni; do
+bport=9100
+for name in direct edge-sni $PEERS; do
+	bport=$((bport + 1))
 	: >"$T_TMP/mbps"
 	if [ $name = direct ]; then
 		for r in $(seq "$RUNS"); do
 			nsx "$NS" $LOAD bulk 2001:db8:1::10 8444 www.example.test "$BULK" >>"$T_TMP/mbps"
 		done
 	else
-		start_proxy $name 9101 8444
+		start_proxy $name $bport 8444
 		for r in $(seq "$RUNS"); do
-			nsx "$NS" $LOAD bulk 127.0.0.1 9101 www.example.test "$BULK" >>"$T_TMP/mbps"
+			nsx "$NS" $LOAD bulk 127.0.0.1 $bport www.example.test "$BULK" >>"$T_TMP/mbps"
 		done
 		stop_proxy
 	fi
@@ -210,8 +221,8 @@ for p in $PEERS; do
 	best_cpu=$(echo "$best_cpu ${CPU[$p]}" | awk '{print ($2 < $1) ? $2 : $1}')
 done
 echo
-echo "memory per idle connection at $IDLE: edge-sni ${MEM[edge-sni]} B, sniproxy ${MEM[sniproxy]} B, haproxy ${MEM[haproxy]} B, nginx ${MEM[nginx]} B"
-echo "bulk, one connection: direct ${MBPS[direct]} Mbit/s, edge-sni ${MBPS[edge-sni]} Mbit/s"
+echo "memory per idle connection at $IDLE:$(for p in edge-sni $PEERS; do printf ' %s %s B' $p "${MEM[$p]}"; done)"
+echo "bulk, one connection, Mbit/s:$(for p in direct edge-sni $PEERS; do printf ' %s %s' $p "${MBPS[$p]}"; done)"
 echo "first byte, one at a time: direct p50 ${P50[direct]} us p99 ${P99[direct]} us"
 echo
 awk -v c="${CPS[edge-sni]}" -v bc="$best_cps" -v u="${CPU[edge-sni]}" -v bu="$best_cpu" \

@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -335,7 +336,9 @@ clients(int conc, double secs, size_t want, int hold, uint64_t *done_out,
 					errs++;
 			}
 		}
-		if (now_us() > end + (hold ? 60000000 : 5000000)) {
+		/* cps: 5 s after the end; bulk (secs 0): 2 minutes */
+		if (now_us() > end + (hold ? 60000000 : secs > 0 ? 5000000 :
+		    120000000)) {
 			errs += live;	/* stuck: count them, stop */
 			break;
 		}
@@ -365,10 +368,15 @@ main(int argc, char **argv)
 		lat = malloc(caplat * sizeof(*lat));
 		clients(atoi(argv[5]), atof(argv[6]),
 		    strtoul(argv[7], NULL, 10), 0, &done, &errs, &el);
+		struct rusage ru;
+
+		getrusage(RUSAGE_SELF, &ru);
 		qsort(lat, nlat, sizeof(*lat), cmp32);
-		printf("%llu %.0f %u %u %llu\n", (unsigned long long)done,
+		printf("%llu %.0f %u %u %llu %.1f\n", (unsigned long long)done,
 		    done / el, nlat ? lat[nlat / 2] : 0,
-		    nlat ? lat[nlat * 99 / 100] : 0, (unsigned long long)errs);
+		    nlat ? lat[nlat * 99 / 100] : 0, (unsigned long long)errs,
+		    done ? (ru.ru_utime.tv_sec * 1e6 + ru.ru_utime.tv_usec +
+		    ru.ru_stime.tv_sec * 1e6 + ru.ru_stime.tv_usec) / done : 0.0);
 		return 0;
 	}
 	if (strcmp(argv[1], "bulk") == 0 && argc == 6) {

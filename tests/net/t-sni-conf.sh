@@ -1,0 +1,100 @@
+#!/bin/bash
+# SPDX-License-Identifier: ISC
+#
+# edge-sni with a configuration file: several listeners with different
+# modes, JSON access log, SIGHUP reload (a new listener, a changed
+# default hostname) without dropping an open connection, a broken file
+# on reload keeps the running configuration, -n checks a file.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/sni-topo.sh"
+
+sni_topo
+sni_nginx
+CONF=$T_TMP/edge-sni.conf
+cat >"$CONF" <<EOC
+# edge-sni.conf for the test
+[Global]
+Resolver = 127.0.0.1
+LogFormat = json
+AccessLog = $T_TMP/access.log
+Stats = $T_TMP/sni.prom
+
+[Listener]
+Listen = tcp:443
+Mode = nat46
+Nat46Prefix = $NAT46/96
+BackendCIDR = 2001:db8:1::/64
+
+[Listener]
+Listen = tcp:80
+Protocol = http
+Nat46Prefix = $NAT46
+BackendCIDR = 2001:db8:1::/64
+EOC
+nsx "$NS_V" "$BIN/edge-sni" -n -f "$CONF" || fail "-n rejects a good file"
+
+bg SNI_PID "$NS_V" "$BIN/edge-sni" -d -f "$CONF" 2>>"$T_TMP/sni.log"
+wait_for 3 nsx "$NS_V" bash -c "exec 3<>/dev/tcp/$VPS4/80" || fail "edge-sni did not start"
+out=$(ccurl -k --resolve www.example.test:443:$VPS4 https://www.example.test/) ||
+	fail "TLS listener failed"
+[ "$out" = "from $CLIENT_NAT46 via www.example.test pp=" ] || fail "got: $out"
+out=$(ccurl http://www.example.test/ --resolve www.example.test:80:$VPS4) ||
+	fail "HTTP listener failed"
+sni_logged '"listener":"tcp:80","sni":"www.example.test","backend":"\[2001:db8:1::10\]:80","result":"ok"'
+tail -n 1 "$T_TMP/access.log" | jq -e '.bytes_up > 0 and .bytes_down > 0 and .duration_ms >= 0' >/dev/null ||
+	fail "access log line is not the JSON expected: $(tail -n 1 "$T_TMP/access.log")"
+ok "two listeners from the file, JSON access log"
+
+# No SNI: refused before the reload
+out=$(echo | nsx "$NS_C" timeout 5 openssl s_client -connect $VPS4:443 -noservername 2>&1) || true
+echo "$out" | grep -q "subject=CN = www.example.test" && fail "served without SNI"
+
+# A long-lived connection across the reload: a coprocess holding a TLS
+# session that sends its request only after the reload
+( sleep 3; printf 'GET / HTTP/1.0\r\nHost: www.example.test\r\n\r\n'; sleep 1 ) |
+    nsx "$NS_C" timeout 8 openssl s_client -quiet -connect $VPS4:443 \
+    -servername www.example.test >"$T_TMP/long.out" 2>/dev/null &
+LONG=$!
+sleep 1
+
+cat >>"$CONF" <<EOC
+
+[Listener]
+Listen = tcp:2222
+Mode = static
+Backend = [$WWW6]:80
+Nat46Prefix = $NAT46
+EOC
+sed -i "s/^Mode = nat46$/Mode = nat46\nDefaultHostname = web2.example.test/" "$CONF"
+kill -HUP "$SNI_PID"
+wait_for 3 grep -q "configuration reloaded" "$T_TMP/sni.log" || fail "no reload: $(cat "$T_TMP/sni.log")"
+out=$(printf 'GET / HTTP/1.0\r\nHost: x.example.test\r\n\r\n' |
+    nsx "$NS_C" timeout 5 socat - TCP:$VPS4:2222) || true
+echo "$out" | grep -q "from $CLIENT_NAT46 via x.example.test" ||
+	fail "the new static listener does not work: $out"
+out=$(echo | nsx "$NS_C" timeout 5 openssl s_client -connect $VPS4:443 -noservername 2>&1) || true
+echo "$out" | grep -q "subject=CN = www.example.test" ||
+	fail "DefaultHostname not applied after reload"
+sni_logged '"sni":"web2.example.test","backend":"\[2001:db8:1::10\]:443","result":"ok"'
+ok "SIGHUP: new listener opened, default hostname applied"
+wait "$LONG" || true
+grep -q "from $CLIENT_NAT46 via www.example.test" "$T_TMP/long.out" ||
+	fail "the connection open across the reload broke: $(cat "$T_TMP/long.out")"
+ok "a connection open across the reload kept working"
+
+# A broken file on SIGHUP: the running configuration stays
+echo "Bogus = 1" >>"$CONF"
+kill -HUP "$SNI_PID"
+wait_for 3 grep -q "reload failed" "$T_TMP/sni.log" || fail "broken reload not reported"
+grep -q "edge-sni.conf:[0-9]*: unknown key \"Bogus\"" "$T_TMP/sni.log" ||
+	fail "the error does not name file:line: $(tail -3 "$T_TMP/sni.log")"
+ccurl -k --resolve www.example.test:443:$VPS4 https://www.example.test/ >/dev/null ||
+	fail "not serving after a failed reload"
+ok "broken reload: error names file:line, still serving"
+
+set +e
+nsx "$NS_V" "$BIN/edge-sni" -n -f "$CONF" 2>"$T_TMP/err"; rc=$?
+set -e
+[ $rc -eq 2 ] && grep -q "edge-sni.conf:[0-9]*:" "$T_TMP/err" ||
+	fail "-n on a broken file: rc $rc, $(cat "$T_TMP/err")"
+ok "-n: exit 2 naming file:line"
