@@ -25,7 +25,8 @@
 #
 # Environment: SNI_RUNS (7) SNI_SECS (3) SNI_CONC (64) SNI_IDLE (5000)
 # SNI_BULK (1000000000) SNI_PROXIES ("edge-sni sniproxy haproxy nginx")
-# SNI_STRACE=1 adds syscalls per connection (strace -c -f, 2 s each).
+# SNI_STRACE=1 adds syscalls per connection (strace -c -f, 2 s each);
+# SNI_NONLOCAL=1 sets net.ipv6.ip_nonlocal_bind in the namespace.
 source "$(dirname "$0")/../net/lib.sh"
 
 RUNS=${SNI_RUNS:-7}
@@ -71,6 +72,10 @@ PEERS=$(echo $PROXIES | tr ' ' '\n' | grep -v '^edge-' | tr '\n' ' ')
 ns_make NS sni
 ip -n "$NS" -6 addr add $BACK/128 dev lo
 ip -n "$NS" -6 route add local 64:ff9b:1::/96 dev lo
+# SNI_NONLOCAL=1: net.ipv6.ip_nonlocal_bind in the namespace, so that
+# edge-sni needs no IPV6_FREEBIND per connection.
+[ "${SNI_NONLOCAL:-0}" = 1 ] &&
+	nsx "$NS" sysctl -qw net.ipv6.ip_nonlocal_bind=1
 
 # The backends, on BACK: 8443 answers 100 bytes and closes, 8444 sends
 # BULK bytes, 8446 takes BULK bytes and answers one, 8445 answers one byte
@@ -410,7 +415,8 @@ LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # The table.
 echo
-echo "medians of $RUNS runs; $CONC connections in flight for $SECS s; $(nproc) cores;"
+echo "medians of $RUNS runs; $CONC connections in flight for $SECS s; $(nproc) cores;" \
+	"ip_nonlocal_bind=$(nsx "$NS" sysctl -n net.ipv6.ip_nonlocal_bind)"
 echo "load average before $LOAD0, after $LOAD1; other processes used a median" \
 	"$(M other)% of the machine during the runs"
 F='%-9s %6s %6s %5s %6s %6s %6s %6s %5s %6s %6s %6s %6s %6s %5s %4s\n'
