@@ -287,6 +287,9 @@ nfds() {
 	done
 	echo $t
 }
+# TCP segments sent in the namespace (client, proxy and backend)
+segs() { nsx "$NS" awk '/^Tcp:/ && $11 ~ /^[0-9]+$/ { print $12 }' \
+	/proc/net/snmp; }
 busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
 median() { sort -g | awk '{ v[NR] = $1 } END {
 	if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2];
@@ -312,12 +315,14 @@ for run in $(seq "$RUNS"); do
 		for p in $PROXIES; do
 			t0=$(ticks ${PID[$p]}); b0=$(busy); s0=$(ticks $BACKENDS)
 			w0=$(date +%s.%N)
-			u0=$(ticks -u ${PID[$p]})
+			u0=$(ticks -u ${PID[$p]}); g0=$(segs)
 			set -- $(nsx "$NS" "$LOAD" cps $flag -c "$CONC" \
 			    -d "$SECS" -r 100 127.0.0.1 "$(port $p 1)")
 			t1=$(ticks ${PID[$p]}); b1=$(busy); s1=$(ticks $BACKENDS)
 			w1=$(date +%s.%N)
-			u1=$(ticks -u ${PID[$p]})
+			u1=$(ticks -u ${PID[$p]}); g1=$(segs)
+			echo "$g0 $g1 $1" | awk '{printf "%.1f\n", ($2 - $1) / $3}' \
+			    >>"$T_TMP/seg.$q.$p"
 			[ $# -eq 6 ] || fail "$p: sniload cps failed"
 			echo "$2" >>"$T_TMP/cps.$q.$p"
 			echo "$3" >>"$T_TMP/l50.$q.$p"
@@ -419,17 +424,19 @@ echo "medians of $RUNS runs; $CONC connections in flight for $SECS s; $(nproc) c
 	"ip_nonlocal_bind=$(nsx "$NS" sysctl -n net.ipv6.ip_nonlocal_bind)"
 echo "load average before $LOAD0, after $LOAD1; other processes used a median" \
 	"$(M other)% of the machine during the runs"
-F='%-9s %6s %6s %5s %6s %6s %6s %6s %5s %6s %6s %6s %6s %6s %5s %4s\n'
-printf "$F" "" cps cpu/c usr/c cps-pq cpu/pq p50 p99 err% down up cpu/GB \
-	add50 add99 idle fds
-printf "$F" "" conn/s us us conn/s us us us "" Mbit/s Mbit/s ms us us KiB ""
+F='%-9s %6s %6s %5s %5s %6s %6s %6s %6s %5s %6s %6s %6s %6s %6s %5s %4s\n'
+printf "$F" "" cps cpu/c usr/c seg/c cps-pq cpu/pq p50 p99 err% down up \
+	cpu/GB add50 add99 idle fds
+printf "$F" "" conn/s us us "" conn/s us us us "" Mbit/s Mbit/s ms us us \
+	KiB ""
 for p in direct $PROXIES; do
 	if [ $p = direct ]; then
-		printf "$F" $p - - - - - - - - "$(M down.$p)" "$(M up.$p)" - \
+		printf "$F" $p - - - - - - - - - "$(M down.$p)" "$(M up.$p)" - \
 		    "($(M a50.$p))" "($(M a99.$p))" - -
 		continue
 	fi
 	printf "$F" $p "$(M cps.c.$p)" "$(M cpu.c.$p)" "$(M usr.c.$p)" \
+	    "$(M seg.c.$p)" \
 	    "$(M cps.q.$p)" "$(M cpu.q.$p)" "$(M l50.c.$p)" "$(M l99.c.$p)" \
 	    "$(M err.c.$p | awk '{printf "%.2f", $1}')" \
 	    "$(M down.$p)" "$(M up.$p)" "$(M gb.$p)" \
@@ -440,7 +447,8 @@ for p in direct $PROXIES; do
 done
 cat <<EOT
 cps/cpu: ~570-byte hello; -pq: 1.8 KB post-quantum hello; cpu/c: the proxy's
-user+sys per connection (usr/c: user part); p50/p99: first reply byte under
+user+sys per connection (usr/c: user part); seg/c: TCP segments sent per
+connection by client, proxy and backend together; p50/p99: first reply byte under
 saturation; add50/add99: time added to the first byte vs direct, one
 connection at a time (direct's own in brackets); down/up: one connection,
 cpu/GB: the proxy's CPU per GB relayed down;
