@@ -668,35 +668,35 @@ sni_conf_args(struct sni_conf *c, int argc, char **argv, bool *check,
 			mode = optarg;
 			if (!mode_parse(optarg, &tmpl.mode)) {
 				warnx("-mode %s: nat46, tcp or static", optarg);
-				return 2;
+				goto bad;
 			}
 			break;
 		case 'P':
 			if (!nat46_parse(optarg, &tmpl.nat46, ebuf,
 			    sizeof(ebuf))) {
 				warnx("-nat46-prefix %s", ebuf);
-				return 2;
+				goto bad;
 			}
 			tmpl.has_nat46 = true;
 			break;
 		case 'c':
 			if (!cidr_add(&tmpl, optarg, ebuf, sizeof(ebuf))) {
 				warnx("-backend-cidr %s", ebuf);
-				return 2;
+				goto bad;
 			}
 			break;
 		case 'p':
 			tmpl.backend_port = strtonum(optarg, 1, 65535, &errstr);
 			if (errstr != NULL) {
 				warnx("-backend-port %s: %s", optarg, errstr);
-				return 2;
+				goto bad;
 			}
 			break;
 		case 'b':
 			if (!sni_hostport_parse(optarg, &tmpl.backend,
 			    &tmpl.backendlen, ebuf, sizeof(ebuf))) {
 				warnx("-backend %s", ebuf);
-				return 2;
+				goto bad;
 			}
 			break;
 		case 'H':
@@ -704,7 +704,7 @@ sni_conf_args(struct sni_conf *c, int argc, char **argv, bool *check,
 			    tmpl.default_host)) {
 				warnx("-default-hostname %s: not a valid host "
 				    "name", optarg);
-				return 2;
+				goto bad;
 			}
 			break;
 		case 'X':
@@ -715,7 +715,7 @@ sni_conf_args(struct sni_conf *c, int argc, char **argv, bool *check,
 			break;
 		case O_UNIX:
 			warnx("-unix-directory: unix mode is not supported");
-			return 2;
+			goto bad;
 		case 'f':
 			free(c->file);
 			if ((c->file = strdup(optarg)) == NULL)
@@ -751,8 +751,7 @@ sni_conf_args(struct sni_conf *c, int argc, char **argv, bool *check,
 	}
 	if (c->file != NULL && sni_conf_file(c, c->file, ebuf, sizeof(ebuf))) {
 		warnx("%s", ebuf);
-		free(ls);
-		return 2;
+		goto bad;
 	}
 	for (k = 0; k < sizeof(g) / sizeof(g[0]); k++) {
 		if (g[k].val == NULL)
@@ -763,8 +762,7 @@ sni_conf_args(struct sni_conf *c, int argc, char **argv, bool *check,
 				if (longopts[i].val == g[k].ch)
 					break;
 			warnx("-%s %s", longopts[i].name, ebuf);
-			free(ls);
-			return 2;
+			goto bad;
 		}
 	}
 	if (mode == NULL && tmpl.backendlen)
@@ -784,8 +782,7 @@ sni_conf_args(struct sni_conf *c, int argc, char **argv, bool *check,
 		if (strlen(ls[i].spec) >= sizeof(l->spec) || !sni_listen_parse(
 		    ls[i].spec, &l->addr, &l->addrlen, ebuf, sizeof(ebuf))) {
 			warnx("-listen %s", ebuf);
-			free(ls);
-			return 2;
+			goto bad;
 		}
 	}
 	free(ls);
@@ -794,4 +791,7 @@ sni_conf_args(struct sni_conf *c, int argc, char **argv, bool *check,
 		return 2;
 	}
 	return 0;
+bad:
+	free(ls);
+	return 2;
 }

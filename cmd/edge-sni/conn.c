@@ -66,6 +66,7 @@ struct dir {
 };
 
 struct conn {
+	struct conn		*next, **prevp;	/* W.conns */
 	struct ev_io		 cio, bio;
 	struct ev_timer		 tm;
 	const struct sni_listener *l;
@@ -89,6 +90,7 @@ static struct {
 	struct ev		*ev;
 	struct sni_conf		*conf;
 	struct sni_lsock	*ls;
+	struct conn		*conns;
 	unsigned int		 nconns, maxconns;
 	bool			 paused;
 	struct ev_timer		 fdtimer, hk;
@@ -113,13 +115,13 @@ static const char *results[] = {
 	"dns-timeout", "dns-fail", "nxdomain", "no-address", "not-allowed",
 	"no-sni", "bad-name", "not-tls", "not-http", "no-host",
 	"not-postgres", "bad-proxy", "ipv6-client", "connect-fail",
-	"backend-no-tls", "client-closed", "no-fd", "reset",
+	"backend-no-tls", "client-closed", "no-fd", "reset", "shutdown",
 };
 enum {
 	RES_OK, RES_ERROR, RES_HELLO_TO, RES_CONNECT_TO, RES_IDLE_TO, RES_DNS_TO,
 	RES_DNS_FAIL, RES_NXDOMAIN, RES_NOADDR, RES_NOTALLOWED, RES_NOSNI, RES_BADNAME,
 	RES_NOTTLS, RES_NOTHTTP, RES_NOHOST, RES_NOTPG, RES_BADPROXY, R_V6CLIENT,
-	RES_CONNFAIL, RES_BACKNOTLS, RES_CLOSED, RES_NOFD, RES_RESET, RES_MAX
+	RES_CONNFAIL, RES_BACKNOTLS, RES_CLOSED, RES_NOFD, RES_RESET, RES_SHUTDOWN, RES_MAX
 };
 
 static char *
@@ -274,6 +276,9 @@ conn_close(struct conn *c, int res)
 		sni_conf_free(c->conf);
 		free(c->conf);
 	}
+	*c->prevp = c->next;
+	if (c->next != NULL)
+		c->next->prevp = c->prevp;
 	free(c->buf);
 	free(c);
 	W.nconns--;
@@ -1023,6 +1028,11 @@ conn_new(struct sni_lsock *s, int fd, const struct sockaddr_storage *ss)
 		close(fd);
 		return;
 	}
+	c->next = W.conns;
+	if (c->next != NULL)
+		c->next->prevp = &c->next;
+	c->prevp = &W.conns;
+	W.conns = c;
 	c->l = s->l;
 	c->conf = W.conf;
 	c->conf->refs++;
@@ -1403,4 +1413,49 @@ sni_worker_reload(struct sni_conf *nc, const int *fds)
 	}
 	sni_worker_reopen();
 	return rc;
+}
+
+/* At exit: close every connection (logged as "shutdown"), every
+ * listener and pooled pipe, flush the log.  The configuration is the
+ * caller's. */
+void
+sni_worker_free(void)
+{
+	struct sni_lsock *s;
+
+	W.paused = true;	/* no resuming from conn_close */
+	while (W.conns != NULL)
+		conn_close(W.conns, RES_SHUTDOWN);
+	while ((s = W.ls) != NULL) {
+		if (s->on)
+			ev_io_stop(W.ev, &s->io);
+		close(s->fd);
+		W.ls = s->next;
+		free(s);
+	}
+	while (W.npool > 0) {
+		W.npool--;
+		close(W.pool[W.npool][0]);
+		close(W.pool[W.npool][1]);
+	}
+	ev_timer_stop(W.ev, &W.hk);
+	ev_timer_stop(W.ev, &W.fdtimer);
+	sni_worker_flush();
+	if (W.alog > STDERR_FILENO)
+		close(W.alog);
+	W.alog = -1;
+	sni_dns_free();
+}
+
+/* Free the configuration in use: the worker's current one (a reload may
+ * have replaced the first, which its last connection then freed), or
+ * orig where no worker ran. */
+void
+sni_worker_conf_free(struct sni_conf *orig)
+{
+	struct sni_conf *c = W.conf != NULL ? W.conf : orig;
+
+	sni_conf_free(c);
+	free(c);
+	W.conf = NULL;
 }

@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
@@ -123,9 +124,9 @@ worker_run(struct sni_conf *c, int *fds)
 	rc = ev_run(ev);
 	if (rc < 0)
 		log_warnx("event loop: %s", strerror(-rc));
-	sni_worker_flush();
 	sni_worker_stats();
-	sni_dns_free();
+	sni_worker_free();
+	ev_free(ev);
 	return rc < 0 ? 1 : 0;
 }
 
@@ -163,6 +164,11 @@ activated(struct sni_conf *c, int **fds)
 	if ((size_t)nfd != c->nl)
 		errx(2, "LISTEN_FDS=%lld but %zu listener(s) configured", nfd,
 		    c->nl);
+	/* The accept loop runs to EAGAIN: the sockets must not block. */
+	for (i = 0; i < nfd; i++)
+		if (fcntl(3 + i, F_SETFL, fcntl(3 + i, F_GETFL) | O_NONBLOCK) ==
+		    -1 || fcntl(3 + i, F_SETFD, FD_CLOEXEC) == -1)
+			err(1, "LISTEN_FDS: descriptor %d", 3 + i);
 	for (w = 0; w < c->workers; w++)
 		for (i = 0; i < nfd; i++)
 			fds[w][i] = 3 + i;
@@ -186,11 +192,14 @@ main(int argc, char **argv)
 	if ((c = malloc(sizeof(*c))) == NULL)
 		err(1, NULL);
 	sni_conf_init(c);
-	if ((rc = sni_conf_args(c, argc, argv, &check, &verbose, &fg)) != 0)
+	if ((rc = sni_conf_args(c, argc, argv, &check, &verbose, &fg)) != 0 ||
+	    check) {
+		if (rc == 0)
+			fprintf(stderr, "configuration OK: %zu listener(s)\n",
+			    c->nl);
+		sni_conf_free(c);
+		free(c);
 		return rc;
-	if (check) {
-		fprintf(stderr, "configuration OK: %zu listener(s)\n", c->nl);
-		return 0;
 	}
 	log_init("edge-sni", fg, verbose);
 	signal(SIGPIPE, SIG_IGN);
@@ -212,8 +221,10 @@ main(int argc, char **argv)
 	if (c->user[0] != '\0')
 		drop_privileges(c->user);
 
-	if (c->workers == 1)
-		return worker_run(c, fds[0]);
+	if (c->workers == 1) {
+		rc = worker_run(c, fds[0]);
+		goto out;
+	}
 
 	/* Workers: each keeps its own sockets.  The parent passes signals
 	 * on and stops everything when one dies. */
@@ -238,7 +249,8 @@ main(int argc, char **argv)
 							close(fds[v][i]);
 			sni_worker_id = w;
 			log_reopen();
-			_exit(worker_run(c, fds[w]));
+			rc = worker_run(c, fds[w]);
+			goto out;
 		}
 	}
 	for (w = 0; w < c->workers; w++)
@@ -271,5 +283,12 @@ main(int argc, char **argv)
 		kill(pids[w], SIGTERM);
 	while (wait(NULL) > 0 || errno == EINTR)
 		;
+out:
+	for (w = 0; w < c->workers; w++)
+		free(fds[w]);
+	free(fds);
+	free(pids);
+	/* A reload may have replaced c: the worker frees what it holds. */
+	sni_worker_conf_free(c);
 	return rc;
 }

@@ -153,6 +153,8 @@ int	sni_worker_reload(struct sni_conf *c, const int *fds);
 void	sni_worker_stats(void);	/* log and write the textfile */
 void	sni_worker_reopen(void);
 void	sni_worker_flush(void);
+void	sni_worker_free(void);
+void	sni_worker_conf_free(struct sni_conf *orig);
 
 /* A listening socket for l: non-blocking, SO_REUSEPORT, deferred accept
  * where the client speaks first.  fd or -errno. */

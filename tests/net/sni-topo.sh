@@ -112,11 +112,17 @@ EOC
 
 # edge-sni in the vps; extra arguments as given.  Access log in
 # $T_TMP/access.log, messages in $T_TMP/sni.log.
+# SNI_WRAP runs it under a tool, e.g.
+#   SNI_WRAP="valgrind -q --error-exitcode=99 --leak-check=full"
 sni_start() {
-	bg SNI_PID "$NS_V" "$BIN/edge-sni" -d -v -resolver 127.0.0.1 \
+	local n
+	n=$(grep -c "listener(s)" "$T_TMP/sni.log" 2>/dev/null || true)
+	# shellcheck disable=SC2086
+	bg SNI_PID "$NS_V" ${SNI_WRAP:-} "$BIN/edge-sni" -d -v -resolver 127.0.0.1 \
 	    -access-log "$T_TMP/access.log" "$@" 2>>"$T_TMP/sni.log"
-	sleep 0.2
-	kill -0 "$SNI_PID" 2>/dev/null || { cat "$T_TMP/sni.log"; fail "edge-sni did not start"; }
+	# Ready once the worker has its listeners ("worker 0: 1 listener(s)")
+	wait_for 30 sh -c "[ \$(grep -c 'listener(s)' '$T_TMP/sni.log') -gt ${n:-0} ]" ||
+		{ cat "$T_TMP/sni.log"; fail "edge-sni did not start"; }
 }
 
 # Wait for an access-log line matching a pattern (the log is flushed

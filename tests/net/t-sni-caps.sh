@@ -37,3 +37,17 @@ out=$(ccurl -k --resolve www.example.test:443:$VPS4 https://www.example.test/) |
 	fail "curl failed"
 [ "$out" = "from $CLIENT_NAT46 via www.example.test pp=" ] || fail "backend saw: $out"
 ok "nobody with CAP_NET_BIND_SERVICE only: port 443, NAT46 source $CLIENT_NAT46"
+
+# Socket activation: systemd hands over the listening socket (LISTEN_FDS)
+if command -v systemd-socket-activate >/dev/null; then
+	bg ACT_PID "$NS_V" systemd-socket-activate -l $VPS4:8443 \
+	    "$BIN/edge-sni" -d -resolver 127.0.0.1 -access-log "$T_TMP/act.log" \
+	    -listen tcp:8443 -backend-port 443 -mode nat46 -nat46-prefix $NAT46 \
+	    -backend-cidr 2001:db8:1::/64 2>>"$T_TMP/act.err"
+	wait_for 3 nsx "$NS_V" bash -c "ss -Hltn 'sport = :8443' | grep -q 8443" ||
+		fail "systemd-socket-activate did not listen"
+	out=$(ccurl -k --resolve www.example.test:8443:$VPS4 https://www.example.test:8443/) ||
+		fail "curl through a socket-activated edge-sni failed: $(cat "$T_TMP/act.err")"
+	[ "$out" = "from $CLIENT_NAT46 via www.example.test pp=" ] || fail "backend saw: $out"
+	ok "socket activation: the inherited socket serves"
+fi

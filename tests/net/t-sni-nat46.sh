@@ -82,9 +82,14 @@ ccurl -k --resolve "www.example.test:443:[2001:db8:c::1]" \
 sni_logged "	ipv6-client	"
 ok "IPv6 client refused"
 
+# SIGTERM: a clean exit, status 0 (under ASan: nothing leaked)
+kill "$SNI_PID"
+rc=0; wait "$SNI_PID" || rc=$?
+[ $rc -eq 0 ] || { tail "$T_TMP/sni.log"; fail "exit status $rc after SIGTERM"; }
+ok "SIGTERM: exit 0"
+
 # DNS failure (a resolver that cannot be reached) and timeout (one that
 # never answers): closed cleanly, each with a log line
-kill "$SNI_PID"; wait "$SNI_PID" 2>/dev/null || true
 ip -n "$NS_V" route add blackhole 192.0.2.53/32
 sni_start -listen tcp:443 -mode nat46 -nat46-prefix $NAT46 \
     -backend-cidr 2001:db8:1::/64 -dns-timeout 1 -resolver 192.0.2.53
