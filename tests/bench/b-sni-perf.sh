@@ -488,6 +488,22 @@ awk -v c="$(M cps.c.edge-sni)" -v bc="$(best cps.c max)" \
 	if (mem != "-")
 		printf "edge-sni idle relayed connection:        %.1f KiB  target <= 16: %s\n", mem / 1024, m[(mem <= 16384)]
 }'
+# The same ratios round by round (edge-sni against the best peer of the
+# same round, seconds apart), then their median: steadier than the ratio
+# of medians when the machine's load drifts.
+rounds() { # file-prefix max|min
+	local p files=
+	for p in $PEERS; do files="$files $T_TMP/$1.$p"; done
+	paste "$T_TMP/$1.edge-sni" $files | awk -v m="$2" '{
+		b = $2
+		for (i = 3; i <= NF; i++)
+			if (m == "max" ? $i > b : $i < b)
+				b = $i
+		printf "%.3f\n", $1 / b }' | median
+}
+printf 'per-round ratio medians: cps %.2f (pq %.2f), CPU per connection %.2f (pq %.2f)\n' \
+    "$(rounds cps.c max)" "$(rounds cps.q max)" "$(rounds cpu.c min)" \
+    "$(rounds cpu.q min)"
 err=$(M err.c.edge-sni)
 awk -v e="$err" 'BEGIN { exit !(e > 1) }' &&
 	fail "edge-sni: $err% of connections failed"
