@@ -128,7 +128,7 @@ ROLES="1 2 3 4"
 
 # conf NAME: write NAME's configuration with one listener per role.
 conf() {
-	local name=$1 c=$T_TMP/$1.conf r lp bp
+	local name=$1 c=$T_TMP/$1.conf r
 	case $name in
 	edge-sni|edge-tcp)
 		local mode=nat46
@@ -309,7 +309,7 @@ done
 
 # cps and CPU, classic (c) and post-quantum (q) hellos.
 # sniload cps prints: conns cps p50 p99 errors cpu_us
-for run in $(seq "$RUNS"); do
+for _ in $(seq "$RUNS"); do
 	for q in c q; do
 		flag=; [ $q = q ] && flag=-q
 		for p in $PROXIES; do
