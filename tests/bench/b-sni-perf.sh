@@ -378,7 +378,9 @@ bulk direct $BACK 8444 8446
 for p in $PROXIES; do bulk "$p" 127.0.0.1 "$(port $p 2)" "$(port $p 3)"; done
 
 # Syscalls per connection (optional: strace slows everything down).
-if [ "${SNI_STRACE:-0}" = 1 ]; then
+if [ "${SNI_STRACE:-0}" = 1 ] && ! command -v strace >/dev/null; then
+	echo "SNI_STRACE=1: strace is not installed"
+elif [ "${SNI_STRACE:-0}" = 1 ]; then
 	for p in $PROXIES; do
 		strace -c -f -q -o "$T_TMP/strace.$p" -p "${PID[$p]}" &
 		sp=$!
