@@ -1,41 +1,108 @@
 #!/bin/bash
 # SPDX-License-Identifier: ISC
 #
-# edge-sni against sniproxy, HAProxy (req.ssl_sni) and nginx (ssl_preread),
-# one worker each, all forwarding real ClientHellos from the same load
-# generator (tests/bench/sni-load.c) to the same backend, in one network
-# namespace over loopback.  edge-sni runs in its own nat46 mode (NAT46
-# source, name from DNS via its cache, access log on); the peers connect
-# from their own address to a fixed backend.
+# edge-sni against sniproxy, HAProxy (req.ssl_sni, TCP mode) and nginx
+# (stream, ssl_preread + map), all from Debian, one worker each, in the same
+# run: the same load generator (tests/bench/sniload.c: real TLS ClientHellos,
+# a browser-sized one of ~570 bytes and a post-quantum one of ~1.8 KB) and
+# the same backend (sniload server on [2001:db8:1::10]), over loopback in a
+# network namespace of our own.  edge-sni runs in nat46 mode, its default:
+# the name is resolved through its DNS cache (dnsmasq in the namespace), the
+# backend connection comes from 64:ff9b:1::<client IPv4>, and the access log
+# is written to a file; the peers forward to a fixed IPv6 backend and log
+# nothing.
 #
-#   connections/s at saturation (SNI_CONC in flight, SNI_SECS seconds)
-#   proxy CPU per connection: user+sys from /proc/PID/stat / connections
-#   first-byte latency p50/p99 (one connection at a time) vs direct
-#   bulk throughput of one connection vs direct
-#   memory (RSS) per idle relayed connection at SNI_IDLE connections
+# Measured per proxy, runs interleaved across proxies so that load from
+# the rest of the machine falls on all of them alike:
+#   cps       connections/s at saturation (SNI_CONC in flight, SNI_SECS s)
+#   cpu       the proxy's own CPU per connection: utime+stime of its
+#             processes (/proc/PID/stat) over the run / connections served
+#   lat       first reply byte p50/p99, one connection at a time, and the
+#             time the proxy adds to it (minus the direct connection's)
+#   bulk      one connection, SNI_BULK bytes down and up, vs direct
+#   idle      RSS growth per idle relayed connection at SNI_IDLE
+# Medians of SNI_RUNS runs.  Ratios are edge-sni / best peer.
 #
-# Medians of SNI_RUNS runs; ratios are edge-sni / best peer.
+# Environment: SNI_RUNS (7) SNI_SECS (3) SNI_CONC (64) SNI_IDLE (5000)
+# SNI_BULK (1000000000) SNI_PROXIES ("edge-sni sniproxy haproxy nginx")
+# SNI_STRACE=1 adds syscalls per connection (strace -c -f, 2 s each);
+# SNI_NONLOCAL=1 sets net.ipv6.ip_nonlocal_bind in the namespace.
 source "$(dirname "$0")/../net/lib.sh"
 
-RUNS=${SNI_RUNS:-3}
-SECS=${SNI_SECS:-4}
+RUNS=${SNI_RUNS:-7}
+SECS=${SNI_SECS:-3}
 CONC=${SNI_CONC:-64}
 IDLE=${SNI_IDLE:-5000}
 BULK=${SNI_BULK:-1000000000}
-PEERS=${SNI_PEERS:-sniproxy haproxy nginx}
+WANT=${SNI_PROXIES:-edge-sni edge-tcp sniproxy haproxy nginx}
 HZ=$(getconf CLK_TCK)
+NAME=www.example.test
+BACK=2001:db8:1::10
 
-for p in sniproxy haproxy nginx dnsmasq; do
-	command -v $p >/dev/null || skip "$p is not installed"
+# Build sniload, and edge-sni when its source is here.
+cc -O2 -std=gnu11 -Wall -Wextra -Werror -o "$T_TMP/sniload" \
+	"$TOP/tests/bench/sniload.c" || fail "cannot build sniload"
+LOAD=$T_TMP/sniload
+if [ -d "$TOP/cmd/edge-sni" ]; then
+	make -s -C "$TOP" bin/edge-sni >/dev/null 2>&1 ||
+		echo "edge-sni does not build: not available"
+fi
+
+# Which proxies can run.
+PROXIES=
+for p in $WANT; do
+	case $p in
+	edge-sni|edge-tcp)
+		ok=$( [ -x "$BIN/edge-sni" ] && command -v dnsmasq ) ;;
+	*) ok=$(command -v "$p") ;;
+	esac
+	if [ -n "$ok" ]; then
+		PROXIES="$PROXIES $p"
+	else
+		echo "$p: not available"
+	fi
 done
-[ -x "$BIN/edge-sni" ] || skip "build edge-sni first"
-cc -O2 -o "$T_TMP/sni-load" "$TOP/tests/bench/sni-load.c" || fail "sni-load"
-LOAD=$T_TMP/sni-load
+PEERS=$(echo $PROXIES | tr ' ' '\n' | grep -v '^edge-' | tr '\n' ' ')
+[ -n "$PEERS" ] || skip "no peer proxy installed (scripts/deps)"
+[ -f /usr/lib/nginx/modules/ngx_stream_module.so ] || {
+	echo "nginx: libnginx-mod-stream missing: not available"
+	PEERS=${PEERS/nginx/}; PROXIES=${PROXIES/nginx/}
+}
 
-ns_make NS bench
-ip -n "$NS" -6 addr add 2001:db8:1::10/128 dev lo
+ns_make NS sni
+ip -n "$NS" -6 addr add $BACK/128 dev lo
 ip -n "$NS" -6 route add local 64:ff9b:1::/96 dev lo
-cat >"$T_TMP/dnsmasq.conf" <<EOC
+# SNI_NONLOCAL=1: net.ipv6.ip_nonlocal_bind in the namespace, so that
+# edge-sni needs no IPV6_FREEBIND per connection.
+[ "${SNI_NONLOCAL:-0}" = 1 ] &&
+	nsx "$NS" sysctl -qw net.ipv6.ip_nonlocal_bind=1
+
+# The backends, on BACK: 8443 answers 100 bytes and closes, 8444 sends
+# BULK bytes, 8446 takes BULK bytes and answers one, 8445 answers one byte
+# and holds the connection.
+bg S1 "$NS" "$LOAD" server -r 100 $BACK 8443
+bg S2 "$NS" "$LOAD" server -r 0 -b "$BULK" $BACK 8444
+bg S3 "$NS" "$LOAD" server -r 1 -u "$BULK" $BACK 8446
+bg S4 "$NS" "$LOAD" server -r 1 -H $BACK 8445
+BACKENDS="$S1 $S2 $S3 $S4"
+wait_for 5 nsx "$NS" bash -c "exec 3<>/dev/tcp/$BACK/8445" ||
+	fail "the backends did not start"
+
+# The hellos are real: openssl s_server answers both with a ServerHello.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$T_TMP/key.pem" -out "$T_TMP/cert.pem" -days 2 \
+	-subj "/CN=$NAME" 2>/dev/null || fail "openssl req"
+bg OSSL "$NS" openssl s_server -quiet -accept "[$BACK]:8447" \
+	-cert "$T_TMP/cert.pem" -key "$T_TMP/key.pem" >/dev/null 2>&1
+wait_for 5 nsx "$NS" bash -c "exec 3<>/dev/tcp/$BACK/8447" ||
+	fail "openssl s_server did not start"
+for q in "" -q; do
+	nsx "$NS" "$LOAD" tlscheck $q -n $NAME $BACK 8447 >/dev/null ||
+		fail "openssl s_server does not take sniload's hello ($q)"
+done
+
+if [[ " $PROXIES " == *" edge-"* ]]; then
+	cat >"$T_TMP/dnsmasq.conf" <<EOC
 port=53
 listen-address=127.0.0.1
 bind-interfaces
@@ -44,33 +111,45 @@ no-hosts
 user=root
 local=/example.test/
 local-ttl=3600
-host-record=www.example.test,2001:db8:1::10
+host-record=$NAME,$BACK
 EOC
-bg DNS_PID "$NS" dnsmasq -k -C "$T_TMP/dnsmasq.conf" --pid-file="$T_TMP/dnsmasq.pid" 2>/dev/null
+	bg DNS "$NS" dnsmasq -k -C "$T_TMP/dnsmasq.conf" \
+		--pid-file="$T_TMP/dnsmasq.pid" 2>"$T_TMP/dnsmasq.err"
+fi
 
-# Backends: 8443 answers 100 bytes and closes (cps), 8444 sends BULK bytes,
-# 8445 answers 1 byte and holds the connection (idle).
-bg B1 "$NS" $LOAD server 2001:db8:1::10 8443 100 0 0
-bg B2 "$NS" $LOAD server 2001:db8:1::10 8444 0 "$BULK" 0
-bg B3 "$NS" $LOAD server 2001:db8:1::10 8445 1 0 1
-sleep 0.5
+# port NAME ROLE: proxy listen port.  Roles: 1 cps, 2 down, 3 up, 4 idle;
+# backend port for each role below.
+idx() { local i=0 p; for p in edge-sni sniproxy haproxy nginx edge-tcp; do
+	i=$((i + 1)); [ "$p" = "$1" ] && echo $i; done; }
+port() { echo $((9000 + $(idx "$1") * 100 + $2)); }
+bport() { case $1 in 1) echo 8443 ;; 2) echo 8444 ;; 3) echo 8446 ;;
+	4) echo 8445 ;; esac; }
+ROLES="1 2 3 4"
 
-PROXY_PID=
-# start_proxy NAME LISTEN_PORT BACKEND_PORT: start it, set PROXY_PID
-start_proxy() {
-	local name=$1 lp=$2 bp=$3 c=$T_TMP/$1.conf
+# conf NAME: write NAME's configuration with one listener per role.
+conf() {
+	local name=$1 c=$T_TMP/$1.conf r
 	case $name in
-	edge-sni)
-		# SNI_EDGE_MODE=tcp: its own source address, like the peers
-		if [ "${SNI_EDGE_MODE:-nat46}" = tcp ]; then
-			set -- -mode tcp
-		else
-			set -- -mode nat46 -nat46-prefix 64:ff9b:1::
-		fi
-		bg PROXY_PID "$NS" "$BIN/edge-sni" -d -resolver 127.0.0.1 \
-		    -access-log "$T_TMP/edge-sni.access" -max-conns 6500 \
-		    -listen tcp:127.0.0.1:$lp "$@" \
-		    -backend-cidr 2001:db8:1::/64 -backend-port $bp 2>"$T_TMP/edge-sni.err"
+	edge-sni|edge-tcp)
+		local mode=nat46
+		[ $name = edge-tcp ] && mode=tcp
+		cat >"$c" <<EOC
+[Global]
+Resolver = 127.0.0.1
+AccessLog = $T_TMP/$name.access
+MaxConnections = 6000
+EOC
+		for r in $ROLES; do
+			cat >>"$c" <<EOC
+
+[Listener]
+Listen = tcp:127.0.0.1:$(port $name $r)
+Mode = $mode
+$([ $mode = nat46 ] && echo "Nat46Prefix = 64:ff9b:1::" || true)
+BackendCIDR = 2001:db8:1::/64
+BackendPort = $(bport $r)
+EOC
+		done
 		;;
 	sniproxy)
 		cat >"$c" <<EOC
@@ -80,35 +159,44 @@ error_log {
 	filename $T_TMP/sniproxy.err
 	priority notice
 }
-listen 127.0.0.1:$lp {
+EOC
+		for r in $ROLES; do
+			cat >>"$c" <<EOC
+listen 127.0.0.1:$(port $name $r) {
 	proto tls
-	table t
+	table t$r
 }
-table t {
-	www\.example\.test [2001:db8:1::10]:$bp
+table t$r {
+	${NAME//./\\.} [$BACK]:$(bport $r)
 }
 EOC
-		bg PROXY_PID "$NS" sniproxy -f -c "$c"
+		done
 		;;
 	haproxy)
+		# 2 x maxconn + maxpipes (maxconn / 4) x 2 + listeners must stay
+		# under 20,000 descriptors.
 		cat >"$c" <<EOC
 global
-	maxconn 6500
+	maxconn 7000
 	nbthread 1
 defaults
 	mode tcp
+	option splice-auto
 	timeout connect 5s
-	timeout client 60s
-	timeout server 60s
-frontend fe
-	bind 127.0.0.1:$lp
+	timeout client 600s
+	timeout server 600s
+EOC
+		for r in $ROLES; do
+			cat >>"$c" <<EOC
+frontend f$r
+	bind 127.0.0.1:$(port $name $r)
 	tcp-request inspect-delay 5s
 	tcp-request content accept if { req.ssl_hello_type 1 }
-	use_backend be if { req.ssl_sni -i www.example.test }
-backend be
-	server s1 [2001:db8:1::10]:$bp
+	use_backend b$r if { req.ssl_sni -i $NAME }
+backend b$r
+	server s [$BACK]:$(bport $r)
 EOC
-		bg PROXY_PID "$NS" haproxy -db -f "$c"
+		done
 		;;
 	nginx)
 		mkdir -p "$T_TMP/ngx"
@@ -117,136 +205,308 @@ load_module /usr/lib/nginx/modules/ngx_stream_module.so;
 daemon off;
 master_process off;
 worker_processes 1;
-worker_rlimit_nofile 19000;
+worker_rlimit_nofile 19500;
 pid $T_TMP/ngx/pid;
 error_log $T_TMP/ngx/error.log;
-events { worker_connections 13500; }
+events { worker_connections 12000; }
 stream {
-	map \$ssl_preread_server_name \$be {
-		www.example.test [2001:db8:1::10]:$bp;
+EOC
+		for r in $ROLES; do
+			cat >>"$c" <<EOC
+	map \$ssl_preread_server_name \$be$r {
+		$NAME [$BACK]:$(bport $r);
 	}
 	server {
-		listen 127.0.0.1:$lp backlog=4096;
+		listen 127.0.0.1:$(port $name $r);
 		ssl_preread on;
-		proxy_pass \$be;
+		proxy_timeout 600s;
+		proxy_pass \$be$r;
 	}
-}
 EOC
-		bg PROXY_PID "$NS" nginx -c "$c"
+		done
+		echo "}" >>"$c"
 		;;
 	esac
-	wait_for 5 nsx "$NS" bash -c "exec 3<>/dev/tcp/127.0.0.1/$lp" ||
+}
+
+declare -A PID
+# start NAME: start it with its configuration, record its pid.  bg's pid
+# is "ip netns exec", which execs the proxy.
+start() {
+	local name=$1 c=$T_TMP/$1.conf
+	conf "$name"
+	case $name in
+	edge-sni|edge-tcp) bg NEWPID "$NS" "$BIN/edge-sni" -d -f "$c" \
+		2>>"$T_TMP/$name.err" ;;
+	sniproxy) bg NEWPID "$NS" sniproxy -f -c "$c" ;;
+	haproxy) bg NEWPID "$NS" haproxy -db -f "$c" 2>>"$T_TMP/haproxy.err" ;;
+	nginx) bg NEWPID "$NS" nginx -c "$c" ;;
+	esac
+	PID[$name]=$NEWPID
+	wait_for 5 nsx "$NS" bash -c \
+	    "exec 3<>/dev/tcp/127.0.0.1/$(port "$name" 4)" ||
 		fail "$name did not start"
 }
-
-stop_proxy() {
-	kill "$PROXY_PID" 2>/dev/null || true
-	wait "$PROXY_PID" 2>/dev/null || true
+stop() {
+	local p=${PID[$1]}
+	kill "$p" 2>/dev/null || true
+	wait "$p" 2>/dev/null || true
 }
 
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-# busy and total jiffies of the whole machine
-sys_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8}' /proc/stat; }
-rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
-median() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+# The process and its descendants (sniproxy forks a binder).
+tree() {
+	local p c
+	for p in "$@"; do
+		echo "$p"
+		for c in $(pgrep -P "$p"); do
+			tree "$c"
+		done
+	done
+}
+# ticks [-u] PID...: utime+stime (-u: utime) of the processes, in ticks
+ticks() {
+	local t=0 p f='$14 + $15'
+	[ "$1" = -u ] && { f='$14'; shift; }
+	for p in $(tree "$@"); do
+		t=$((t + $(awk "{print $f}" /proc/"$p"/stat 2>/dev/null ||
+		    echo 0)))
+	done
+	echo $t
+}
+rss_kb() {
+	local t=0 p
+	for p in $(tree "$@"); do
+		t=$((t + $(awk '/^VmRSS/ {print $2}' /proc/"$p"/status)))
+	done
+	echo $t
+}
+nfds() {
+	local t=0 p
+	for p in $(tree "$@"); do
+		t=$((t + $(ls /proc/"$p"/fd | wc -l)))
+	done
+	echo $t
+}
+# TCP segments sent in the namespace (client, proxy and backend)
+segs() { nsx "$NS" awk '/^Tcp:/ && $11 ~ /^[0-9]+$/ { print $12 }' \
+	/proc/net/snmp; }
+busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
+median() { sort -g | awk '{ v[NR] = $1 } END {
+	if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2];
+	else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+M() { median <"$T_TMP/$1"; }
+sub2() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", a - b }'; }
+sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f\n", a - b }'; }
 
-# The proxied process: bg's pid is "ip netns exec", which execs.
-declare -A CPS CPU P50 P99 MBPS MEM PID PORT
-# All four run at once, each on its own port, and the runs take turns, so
-# the machine's other load falls on every proxy alike.
-port=9000
-for name in edge-sni $PEERS; do
-	port=$((port + 1))
-	start_proxy $name $port 8443
-	PID[$name]=$PROXY_PID PORT[$name]=$port
-	: >"$T_TMP/cps.$name"; : >"$T_TMP/cpu.$name"
-	# warm up: DNS cache, pools, page cache
-	nsx "$NS" $LOAD cps 127.0.0.1 $port www.example.test $CONC 1 100 >/dev/null
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+for p in $PROXIES; do start "$p"; done
+sleep 0.5
+# Warm up: caches, pools, DNS.
+for p in $PROXIES; do
+	nsx "$NS" "$LOAD" cps -c 16 -d 1 -r 100 127.0.0.1 "$(port $p 1)" \
+		>/dev/null
 done
-for r in $(seq "$RUNS"); do
-	for name in edge-sni $PEERS; do
-		p=${PID[$name]}
-		t0=$(ticks "$p"); s0=$(sys_ticks); b0=$(ticks "$B1")
-		set -- $(nsx "$NS" $LOAD cps 127.0.0.1 ${PORT[$name]} www.example.test $CONC "$SECS" 100)
-		t1=$(ticks "$p"); s1=$(sys_ticks); b1=$(ticks "$B1")
-		echo "$s0 $s1 $1 $b0 $b1 $6" | awk -v n=$name -v hz="$HZ" '{printf "  %-9s machine %.0f%% busy; CPU/conn: load generator %.1f us, backend %.1f us\n", n, ($3 - $1) * 100 / ($4 - $2), $8, ($7 - $6) / hz * 1e6 / $5}' >&2
-		[ "$5" -le $(( $1 / 100 )) ] || fail "$name: $5 errors in $1 connections"
-		echo "$2" >>"$T_TMP/cps.$name"
-		echo "$t0 $t1 $1" | awk -v hz="$HZ" '{printf "%.1f\n", ($2 - $1) / hz * 1e6 / $3}' >>"$T_TMP/cpu.$name"
+
+# cps and CPU, classic (c) and post-quantum (q) hellos.
+# sniload cps prints: conns cps p50 p99 errors cpu_us
+for _ in $(seq "$RUNS"); do
+	for q in c q; do
+		flag=; [ $q = q ] && flag=-q
+		for p in $PROXIES; do
+			t0=$(ticks ${PID[$p]}); b0=$(busy); s0=$(ticks $BACKENDS)
+			w0=$(date +%s.%N)
+			u0=$(ticks -u ${PID[$p]}); g0=$(segs)
+			set -- $(nsx "$NS" "$LOAD" cps $flag -c "$CONC" \
+			    -d "$SECS" -r 100 127.0.0.1 "$(port $p 1)")
+			t1=$(ticks ${PID[$p]}); b1=$(busy); s1=$(ticks $BACKENDS)
+			w1=$(date +%s.%N)
+			u1=$(ticks -u ${PID[$p]}); g1=$(segs)
+			echo "$g0 $g1 $1" | awk '{printf "%.1f\n", ($2 - $1) / $3}' \
+			    >>"$T_TMP/seg.$q.$p"
+			[ $# -eq 6 ] || fail "$p: sniload cps failed"
+			echo "$2" >>"$T_TMP/cps.$q.$p"
+			echo "$3" >>"$T_TMP/l50.$q.$p"
+			echo "$4" >>"$T_TMP/l99.$q.$p"
+			echo "$5 $1" | awk '{print $1 / ($1 + $2) * 100}' \
+			    >>"$T_TMP/err.$q.$p"
+			awk -v a="$t0" -v b="$t1" -v n="$1" -v hz="$HZ" \
+			    'BEGIN { printf "%.1f\n", (b - a) / hz * 1e6 / n }' \
+			    >>"$T_TMP/cpu.$q.$p"
+			awk -v a="$u0" -v b="$u1" -v n="$1" -v hz="$HZ" \
+			    'BEGIN { printf "%.1f\n", (b - a) / hz * 1e6 / n }' \
+			    >>"$T_TMP/usr.$q.$p"
+			# what the rest of the machine used, % of all cores
+			awk -v b="$((b1 - b0))" -v px="$((t1 - t0))" \
+			    -v s="$((s1 - s0))" -v l="$6" -v hz="$HZ" \
+			    -v secs="$(sub2 "$w1" "$w0")" -v n="$(nproc)" 'BEGIN {
+				o = (b - px - s) / hz - l / 1e6
+				printf "%.0f\n", (o < 0 ? 0 : o) / secs / n * 100 }' \
+			    >>"$T_TMP/other"
+		done
 	done
 done
-for name in edge-sni $PEERS; do
-	CPS[$name]=$(median <"$T_TMP/cps.$name")
-	CPU[$name]=$(median <"$T_TMP/cpu.$name")
-	set -- $(nsx "$NS" $LOAD cps 127.0.0.1 ${PORT[$name]} www.example.test 1 2 100)
-	P50[$name]=$3; P99[$name]=$4
-	printf '%-9s %7s conn/s  %6s us CPU/conn  first byte p50 %s us p99 %s us\n' \
-	    $name "${CPS[$name]}" "${CPU[$name]}" "${P50[$name]}" "${P99[$name]}"
-done
-for name in edge-sni $PEERS; do
-	PROXY_PID=${PID[$name]}
-	stop_proxy
-done
-set -- $(nsx "$NS" $LOAD cps 2001:db8:1::10 8443 www.example.test 1 2 100)
-P50[direct]=$3; P99[direct]=$4
 
-# Bulk: one connection, BULK bytes from the backend
-bport=9100
-for name in direct edge-sni $PEERS; do
-	bport=$((bport + 1))
-	: >"$T_TMP/mbps"
-	if [ $name = direct ]; then
-		for r in $(seq "$RUNS"); do
-			nsx "$NS" $LOAD bulk 2001:db8:1::10 8444 www.example.test "$BULK" >>"$T_TMP/mbps"
-		done
-	else
-		start_proxy $name $bport 8444
-		for r in $(seq "$RUNS"); do
-			nsx "$NS" $LOAD bulk 127.0.0.1 $bport www.example.test "$BULK" >>"$T_TMP/mbps"
-		done
-		stop_proxy
-	fi
-	MBPS[$name]=$(median <"$T_TMP/mbps")
-done
+# First byte, one connection at a time, and bulk; direct first.
+lat() { # name addr port
+	local r name=$1 addr=$2 port=$3
+	for r in $(seq "$RUNS"); do
+		set -- $(nsx "$NS" "$LOAD" cps -c 1 -d 1 -r 100 $addr $port)
+		[ $# -eq 6 ] || fail "$name: sniload cps -c 1 failed"
+		echo "$3" >>"$T_TMP/a50.$name"; echo "$4" >>"$T_TMP/a99.$name"
+	done
+}
+bulk() { # name addr port-down port-up
+	local r v t0 t1 pid=${PID[$1]:-}
+	for r in $(seq $((RUNS < 3 ? RUNS : 3))); do
+		[ -n "$pid" ] && t0=$(ticks $pid)
+		v=$(nsx "$NS" "$LOAD" bulk -b "$BULK" "$2" "$3") ||
+			fail "$1: bulk download failed"
+		echo "$v" | cut -f3 >>"$T_TMP/down.$1"
+		# the proxy's CPU, ms per GB relayed
+		[ -n "$pid" ] && t1=$(ticks $pid) &&
+			awk -v t="$((t1 - t0))" -v hz="$HZ" -v b="$BULK" \
+			    'BEGIN { printf "%.0f\n", t / hz * 1e3 / (b / 1e9) }' \
+			    >>"$T_TMP/gb.$1"
+		v=$(nsx "$NS" "$LOAD" bulk -u "$BULK" "$2" "$4") ||
+			fail "$1: bulk upload failed"
+		echo "$v" | cut -f3 >>"$T_TMP/up.$1"
+	done
+}
+lat direct $BACK 8443
+for p in $PROXIES; do lat "$p" 127.0.0.1 "$(port $p 1)"; done
+bulk direct $BACK 8444 8446
+for p in $PROXIES; do bulk "$p" 127.0.0.1 "$(port $p 2)" "$(port $p 3)"; done
 
-# Memory per idle relayed connection
-port=9200
-for name in edge-sni $PEERS; do
-	port=$((port + 1))
-	start_proxy $name $port 8445
-	nsx "$NS" $LOAD cps 127.0.0.1 $port www.example.test 8 0.5 1 >/dev/null 2>&1 || true
-	m0=$(rss_kb "$PROXY_PID")
-	bg IDLE_PID "$NS" $LOAD idle 127.0.0.1 $port www.example.test "$IDLE" >"$T_TMP/idle.out"
-	if wait_for 60 grep -q "^open $IDLE" "$T_TMP/idle.out"; then
+# Syscalls per connection (optional: strace slows everything down).
+if [ "${SNI_STRACE:-0}" = 1 ] && ! command -v strace >/dev/null; then
+	echo "SNI_STRACE=1: strace is not installed"
+elif [ "${SNI_STRACE:-0}" = 1 ]; then
+	for p in $PROXIES; do
+		strace -c -f -q -o "$T_TMP/strace.$p" -p "${PID[$p]}" &
+		sp=$!
 		sleep 0.5
-		m1=$(rss_kb "$PROXY_PID")
-		MEM[$name]=$(( (m1 - m0) * 1024 / IDLE ))
-	else
-		[ $name = edge-sni ] && fail "edge-sni: $IDLE idle connections failed"
-		MEM[$name]="n/a (not all $IDLE connections served)"
-	fi
-	kill "$IDLE_PID" 2>/dev/null || true; wait "$IDLE_PID" 2>/dev/null || true
-	stop_proxy
-done
+		set -- $(nsx "$NS" "$LOAD" cps -c "$CONC" -d 2 -r 100 \
+		    127.0.0.1 "$(port $p 1)")
+		kill -INT $sp; wait $sp 2>/dev/null || true
+		echo "syscalls per connection, $p ($1 connections under strace):"
+		awk -v n="$1" '$NF ~ /^[a-z_0-9]+$/ && $4 ~ /^[0-9]+$/ &&
+		    $NF != "total" { printf "  %-16s %5.2f\n", $NF, $4 / n }
+		    $NF == "total" { printf "  %-16s %5.2f\n", "total", $4 / n }' \
+		    "$T_TMP/strace.$p" | sort -k2 -g -r | head -16
+	done
+fi
+for p in $PROXIES; do stop "$p"; done
 
-best_cps=0 best_cpu=
-for p in $PEERS; do
-	best_cps=$(echo "$best_cps ${CPS[$p]}" | awk '{print ($2 > $1) ? $2 : $1}')
-	[ -z "$best_cpu" ] && best_cpu=${CPU[$p]}
-	best_cpu=$(echo "$best_cpu ${CPU[$p]}" | awk '{print ($2 < $1) ? $2 : $1}')
+# Memory per idle relayed connection: a fresh proxy each.
+for p in $PROXIES; do
+	start "$p"
+	nsx "$NS" "$LOAD" cps -c 8 -d 0.5 -r 100 127.0.0.1 "$(port $p 1)" \
+		>/dev/null
+	m0=$(rss_kb ${PID[$p]}); f0=$(nfds ${PID[$p]})
+	bg IDLEPID "$NS" "$LOAD" idle -c "$IDLE" 127.0.0.1 "$(port $p 4)" \
+		>"$T_TMP/idle.out" 2>"$T_TMP/idle.err"
+	if wait_for 90 grep -q "^open $IDLE" "$T_TMP/idle.out"; then
+		sleep 0.5
+		m1=$(rss_kb ${PID[$p]}); f1=$(nfds ${PID[$p]})
+		echo $(( (m1 - m0) * 1024 / IDLE )) >"$T_TMP/mem.$p"
+		awk -v a="$f0" -v b="$f1" -v n="$IDLE" \
+		    'BEGIN { printf "%.2f\n", (b - a) / n }' >"$T_TMP/fds.$p"
+	else
+		echo "$p: $IDLE idle connections failed: $(cat "$T_TMP/idle.err")"
+		echo - >"$T_TMP/mem.$p"; echo - >"$T_TMP/fds.$p"
+	fi
+	kill "$IDLEPID" 2>/dev/null; wait "$IDLEPID" 2>/dev/null || true
+	stop "$p"
 done
+LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# The table.
 echo
-echo "load average (other work on this machine): $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "memory per idle connection at $IDLE:$(for p in edge-sni $PEERS; do printf ' %s %s B' $p "${MEM[$p]}"; done)"
-echo "bulk, one connection, Mbit/s:$(for p in direct edge-sni $PEERS; do printf ' %s %s' $p "${MBPS[$p]}"; done)"
-echo "first byte, one at a time: direct p50 ${P50[direct]} us p99 ${P99[direct]} us"
+echo "medians of $RUNS runs; $CONC connections in flight for $SECS s; $(nproc) cores;" \
+	"ip_nonlocal_bind=$(nsx "$NS" sysctl -n net.ipv6.ip_nonlocal_bind)"
+echo "load average before $LOAD0, after $LOAD1; other processes used a median" \
+	"$(M other)% of the machine during the runs"
+F='%-9s %6s %6s %5s %5s %6s %6s %6s %6s %5s %6s %6s %6s %6s %6s %5s %4s\n'
+printf "$F" "" cps cpu/c usr/c seg/c cps-pq cpu/pq p50 p99 err% down up \
+	cpu/GB add50 add99 idle fds
+printf "$F" "" conn/s us us "" conn/s us us us "" Mbit/s Mbit/s ms us us \
+	KiB ""
+for p in direct $PROXIES; do
+	if [ $p = direct ]; then
+		printf "$F" $p - - - - - - - - - "$(M down.$p)" "$(M up.$p)" - \
+		    "($(M a50.$p))" "($(M a99.$p))" - -
+		continue
+	fi
+	printf "$F" $p "$(M cps.c.$p)" "$(M cpu.c.$p)" "$(M usr.c.$p)" \
+	    "$(M seg.c.$p)" \
+	    "$(M cps.q.$p)" "$(M cpu.q.$p)" "$(M l50.c.$p)" "$(M l99.c.$p)" \
+	    "$(M err.c.$p | awk '{printf "%.2f", $1}')" \
+	    "$(M down.$p)" "$(M up.$p)" "$(M gb.$p)" \
+	    "$(sub "$(M a50.$p)" "$(M a50.direct)")" \
+	    "$(sub "$(M a99.$p)" "$(M a99.direct)")" \
+	    "$(awk '{ if ($1 == "-") print "-"; else printf "%.1f", $1 / 1024 }' \
+	    "$T_TMP/mem.$p")" "$(cat "$T_TMP/fds.$p")"
+done
+cat <<EOT
+cps/cpu: ~570-byte hello; -pq: 1.8 KB post-quantum hello; cpu/c: the proxy's
+user+sys per connection (usr/c: user part); seg/c: TCP segments sent per
+connection by client, proxy and backend together; p50/p99: first reply byte under
+saturation; add50/add99: time added to the first byte vs direct, one
+connection at a time (direct's own in brackets); down/up: one connection,
+cpu/GB: the proxy's CPU per GB relayed down;
+idle: RSS growth per idle relayed connection at $IDLE connections (fds: the
+proxy's descriptors per idle connection; kernel socket memory is not in RSS).
+EOT
+
+if [[ " $PROXIES " != *" edge-sni "* ]]; then
+	echo "edge-sni: not available; peers only"
+	exit 0
+fi
+# Ratios vs the best peer in each column.
+best() { # file-prefix max|min
+	local p v b=
+	for p in $PEERS; do
+		v=$(M "$1.$p")
+		[ "$v" = - ] && continue
+		if [ -z "$b" ] || awk -v v="$v" -v b="$b" -v m="$2" \
+		    'BEGIN { exit !(m == "max" ? v > b : v < b) }'; then
+			b=$v
+		fi
+	done
+	echo "${b:--}"
+}
 echo
-awk -v c="${CPS[edge-sni]}" -v bc="$best_cps" -v u="${CPU[edge-sni]}" -v bu="$best_cpu" \
-    -v m="${MBPS[edge-sni]}" -v d="${MBPS[direct]}" -v mem="${MEM[edge-sni]}" \
-    -v p50="${P50[edge-sni]}" -v p99="${P99[edge-sni]}" -v d50="${P50[direct]}" -v d99="${P99[direct]}" 'BEGIN {
-	printf "connections/s vs best peer:      %.2f  (target >= 1.00)\n", c / bc
-	printf "CPU per connection vs best peer: %.2f  (target <= 0.80)\n", u / bu
-	printf "bulk throughput vs direct:       %.2f  (target >= 0.90)\n", m / d
-	printf "memory per idle connection:      %d B  (target <= 16384)\n", mem
-	printf "first byte added: p50 %d us, p99 %d us\n", p50 - d50, p99 - d99
+awk -v c="$(M cps.c.edge-sni)" -v bc="$(best cps.c max)" \
+    -v q="$(M cps.q.edge-sni)" -v bq="$(best cps.q max)" \
+    -v u="$(M cpu.c.edge-sni)" -v bu="$(best cpu.c min)" \
+    -v uq="$(M cpu.q.edge-sni)" -v buq="$(best cpu.q min)" \
+    -v d="$(M down.edge-sni)" -v dd="$(M down.direct)" \
+    -v up="$(M up.edge-sni)" -v ud="$(M up.direct)" \
+    -v mem="$(cat "$T_TMP/mem.edge-sni")" 'BEGIN {
+	m[0] = "not met"; m[1] = "met"
+	printf "edge-sni connections/s / best peer:      %.2f (pq hello %.2f)  target >= 1.00: %s\n", c / bc, q / bq, m[(c / bc >= 1)]
+	printf "edge-sni CPU per connection / best peer: %.2f (pq hello %.2f)  target <= 0.80: %s\n", u / bu, uq / buq, m[(u / bu <= 0.8)]
+	printf "edge-sni bulk one connection / direct:   %.2f down, %.2f up  target >= 0.90: %s\n", d / dd, up / ud, m[(d / dd >= 0.9 && up / ud >= 0.9)]
+	if (mem != "-")
+		printf "edge-sni idle relayed connection:        %.1f KiB  target <= 16: %s\n", mem / 1024, m[(mem <= 16384)]
 }'
+# The same ratios round by round (edge-sni against the best peer of the
+# same round, seconds apart), then their median: steadier than the ratio
+# of medians when the machine's load drifts.
+rounds() { # file-prefix max|min
+	local p files=
+	for p in $PEERS; do files="$files $T_TMP/$1.$p"; done
+	paste "$T_TMP/$1.edge-sni" $files | awk -v m="$2" '{
+		b = $2
+		for (i = 3; i <= NF; i++)
+			if (m == "max" ? $i > b : $i < b)
+				b = $i
+		printf "%.3f\n", $1 / b }' | median
+}
+printf 'per-round ratio medians: cps %.2f (pq %.2f), CPU per connection %.2f (pq %.2f)\n' \
+    "$(rounds cps.c max)" "$(rounds cps.q max)" "$(rounds cpu.c min)" \
+    "$(rounds cpu.q min)"
+err=$(M err.c.edge-sni)
+awk -v e="$err" 'BEGIN { exit !(e > 1) }' &&
+	fail "edge-sni: $err% of connections failed"
+exit 0
