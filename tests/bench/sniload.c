@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: ISC
 /*
  * sniload: load generator and backend for the edge-sni benchmark
- * (tests/bench/b-sni-perf.sh).  One thread, epoll, non-blocking sockets.
+ * (tests/bench/b-sni.sh).  One thread, epoll, non-blocking sockets.
  *
  *   sniload server [-H] [-b bytes] [-r bytes] [-u bytes] address port
  *	Backend.  For each connection: read one TLS record (the ClientHello
