@@ -70,3 +70,25 @@ Endpoint = 192.0.2.1:51820
 EOF
 	umask 022
 }
+
+# Programs the units start in turn start others (wireguard-go, the
+# pipeline's two halves): on exit, everything still running in this test's
+# namespaces goes too, before lib.sh's cleanup deletes them.
+glue_cleanup() {
+	local rc=$? n p
+	set +e
+	for n in "${T_NS[@]}"; do
+		for p in $(ip netns pids "$n" 2>/dev/null); do
+			kill "$p" 2>/dev/null
+		done
+	done
+	sleep 0.2
+	for n in "${T_NS[@]}"; do
+		for p in $(ip netns pids "$n" 2>/dev/null); do
+			kill -9 "$p" 2>/dev/null
+		done
+	done
+	(exit "$rc")
+	t_cleanup
+}
+trap glue_cleanup EXIT
