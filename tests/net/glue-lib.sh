@@ -92,3 +92,99 @@ glue_cleanup() {
 	t_cleanup
 }
 trap glue_cleanup EXIT
+
+# glue_lab: namespaces H (home) and G (its uplink's router), joined by
+# H:up0 192.168.8.2/24 -- G:cust 192.168.8.1/24; $T_TMP/etc for tunnels.
+glue_lab() {
+	ns_make H home
+	ns_make G isp
+	veth "$H" up0 "$G" cust
+	nsx "$H" ip addr add 192.168.8.2/24 dev up0
+	nsx "$G" ip addr add 192.168.8.1/24 dev cust
+	mkdir -p "$T_TMP/etc"
+}
+
+# glue_fo_files: $T_TMP/probes and $T_TMP/failover.conf: one gateway,
+# 192.168.8.1 on up0, probed by ICMP through up0.
+glue_fo_files() {
+	cat >"$T_TMP/probes" <<-EOF
+	icmp 192.168.8.1 dev up0 name up0-gw group up0
+	EOF
+	cat >"$T_TMP/failover.conf" <<-EOF
+	[Failover]
+	StateFile = $T_TMP/fo.state
+	StreamTimeout = 1s
+	UpAfter = 200ms
+
+	[Gateway]
+	Name = up
+	Device = up0
+	Via = 192.168.8.1
+	Targets = up0-gw
+	EOF
+}
+
+# glue_fo_routed: edge-failover's default route via the gateway is in H.
+glue_fo_routed() {
+	ip -n "$H" route show default | grep -q 'default via 192.168.8.1 dev up0'
+}
+
+# glue_sni_files: in H, an IPv6 backend on [2001:db8:e::1]:8080 that
+# answers with the peer's address, the NAT46 prefix's local route, and
+# $T_TMP/sni.conf forwarding 192.0.2.1:443 there from the prefix.
+glue_sni_files() {
+	nsx "$H" ip addr add 192.0.2.1/32 dev lo
+	nsx "$H" ip addr add 192.0.2.10/32 dev lo
+	nsx "$H" ip -6 addr add 2001:db8:e::1/128 dev lo nodad
+	nsx "$H" ip -6 route add local 64:ff9b:1::/96 dev lo
+	# An unprivileged edge-sni reads the file: world-readable, in reach.
+	chmod 711 "$T_TMP"
+	cat >"$T_TMP/sni.conf" <<-EOF
+	[Listener]
+	Listen = tcp:192.0.2.1:443
+	Mode = static
+	Backend = [2001:db8:e::1]:8080
+	Nat46Prefix = 64:ff9b:1::/96
+	EOF
+	chmod 644 "$T_TMP/sni.conf"
+	bg BE "$H" socat TCP6-LISTEN:8080,bind=[2001:db8:e::1],reuseaddr,fork \
+		SYSTEM:'echo "$SOCAT_PEERADDR"'
+	wait_for 5 glue_listening 8080 || fail "the backend does not listen"
+}
+
+glue_listening() {	# PORT: something in H listens on PORT
+	ip netns exec "$H" ss -Htln "sport = :$1" | grep -q .
+}
+
+# glue_sni_source: connect from 192.0.2.10 to 192.0.2.1:443; print the
+# source address the backend saw.
+glue_sni_source() {
+	local got
+	got=$(nsx "$H" timeout 5 socat -T 3 - TCP4:192.0.2.1:443,bind=192.0.2.10 \
+		</dev/null) || return 1
+	got=${got#[}; got=${got%]}
+	python3 -c 'import ipaddress, sys; print(ipaddress.ip_address(sys.argv[1]))' "$got"
+}
+
+# glue_pid NAME: the pids of program NAME in H.
+glue_pid() {
+	local p
+	for p in $(ip netns pids "$H"); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = "$1" ] && glue_alive "$p" &&
+			echo "$p"
+	done
+	return 0
+}
+glue_running() { [ -n "$(glue_pid "$1")" ]; }
+glue_gone() {	# NAME...: none of these programs runs in H
+	local n
+	for n in "$@"; do glue_running "$n" && return 1; done
+	return 0
+}
+# glue_alive PID: running, not a zombie waiting to be reaped (daemons that
+# start-stop-daemon started are reaped by init, some time after they end).
+glue_alive() {
+	local st
+	st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}

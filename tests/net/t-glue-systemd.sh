@@ -265,12 +265,7 @@ run_unit() {
 	    setpriv "${opts[@]}" "${cmd[@]}"
 }
 
-ns_make H home
-ns_make G isp
-veth "$H" up0 "$G" cust
-nsx "$H" ip addr add 192.168.8.2/24 dev up0
-nsx "$G" ip addr add 192.168.8.1/24 dev cust
-mkdir -p "$T_TMP/etc"
+glue_lab
 
 # edge-tunnel@NAME: up, reload, reresolve, down --------------------------------
 if glue_have edge-tunnel && command -v wireguard-go >/dev/null; then
@@ -300,39 +295,17 @@ fi
 
 # edge-sni.service: nobody with CAP_NET_BIND_SERVICE; :443, NAT46 source ----------
 if glue_have edge-sni; then
-	nsx "$H" ip addr add 192.0.2.1/32 dev lo
-	nsx "$H" ip addr add 192.0.2.10/32 dev lo
-	nsx "$H" ip -6 addr add 2001:db8:e::1/128 dev lo nodad
-	nsx "$H" ip -6 route add local 64:ff9b:1::/96 dev lo
-	# The dynamic user reads the file: world-readable, in reach.
-	chmod 711 "$T_TMP"
-	cat >"$T_TMP/sni.conf" <<-EOF
-	[Listener]
-	Listen = tcp:192.0.2.1:443
-	Mode = static
-	Backend = [2001:db8:e::1]:8080
-	Nat46Prefix = 64:ff9b:1::/96
-	EOF
-	chmod 644 "$T_TMP/sni.conf"
-	bg BE "$H" socat TCP6-LISTEN:8080,bind=[2001:db8:e::1],reuseaddr,fork \
-		SYSTEM:'echo "$SOCAT_PEERADDR"'
+	glue_sni_files
 	mapfile -t cmd < <(exec_line "$U/edge-sni.service" ExecStart "" |
 		sed "s,^/etc/edgekit/sni.conf$,$T_TMP/sni.conf,")
 	mapfile -t opts < <(caps "$U/edge-sni.service")
 	echo "+ edge-sni.service: setpriv ${opts[*]} ${cmd[*]}"
 	bg SNI "$H" setpriv "${opts[@]}" "${cmd[@]}" 2>"$T_TMP/sni.log"
-	wait_for 5 sh -c "ip netns exec $H ss -Htln 'sport = :443' | grep -q ." ||
+	wait_for 5 glue_listening 443 ||
 		{ cat "$T_TMP/sni.log"; fail "edge-sni does not listen on :443"; }
-	u=$(ps -o user= -p "$(ip netns pids "$H" | while read -r p; do
-		[ "$(cat /proc/$p/comm)" = edge-sni ] && echo "$p"; done | head -n 1)")
+	u=$(ps -o user= -p "$(glue_pid edge-sni | head -n 1)")
 	[ "$u" = nobody ] || fail "edge-sni runs as \"$u\", not nobody"
-	wait_for 5 sh -c "ip netns exec $H ss -Htln 'sport = :8080' | grep -q ." ||
-		fail "the backend does not listen"
-	got=$(nsx "$H" timeout 5 socat -T 3 - TCP4:192.0.2.1:443,bind=192.0.2.10 </dev/null) ||
-		{ cat "$T_TMP/sni.log"; fail "no answer through edge-sni"; }
-	got=${got#[}; got=${got%]}
-	got=$(python3 -c 'import ipaddress, sys; print(ipaddress.ip_address(sys.argv[1]))' "$got") ||
-		fail "the backend saw no address"
+	got=$(glue_sni_source) || { cat "$T_TMP/sni.log"; fail "no answer through edge-sni"; }
 	[ "$got" = "64:ff9b:1::c000:20a" ] ||
 		{ cat "$T_TMP/sni.log"; fail "the backend saw \"$got\", not 64:ff9b:1::c000:20a"; }
 	kill "$SNI"
@@ -344,21 +317,7 @@ fi
 # edge-failover.service: the pipeline --------------------------------------------
 if glue_have edge-probe && glue_have edge-failover; then
 	fo=$U/edge-failover.service
-	cat >"$T_TMP/probes" <<-EOF
-	icmp 192.168.8.1 dev up0 name up0-gw group up0
-	EOF
-	cat >"$T_TMP/failover.conf" <<-EOF
-	[Failover]
-	StateFile = $T_TMP/fo.state
-	StreamTimeout = 1s
-	UpAfter = 200ms
-
-	[Gateway]
-	Name = up
-	Device = up0
-	Via = 192.168.8.1
-	Targets = up0-gw
-	EOF
+	glue_fo_files
 	mapfile -t cmd < <(exec_line "$fo" ExecStart "" | sed \
 		-e "s,/etc/edgekit/probes,$T_TMP/probes,g" \
 		-e "s,/etc/edgekit/failover.conf,$T_TMP/failover.conf,g")
@@ -367,32 +326,24 @@ if glue_have edge-probe && glue_have edge-failover; then
 		fail "edge-failover.service: not a sh -c pipeline: ${cmd[*]}"
 	echo "+ edge-failover.service: setpriv ${opts[*]} ${cmd[*]}"
 
-	# fo_pid NAME: the pid of program NAME in the home namespace.
-	fo_pid() {
-		local p
-		for p in $(ip netns pids "$H"); do
-			[ "$(cat "/proc/$p/comm" 2>/dev/null)" = "$1" ] && echo "$p"
-		done
-	}
-	fo_running() { [ -n "$(fo_pid "$1")" ]; }
 	start_pipeline() {
 		bg FO "$H" setpriv "${opts[@]}" "${cmd[@]}" 2>>"$T_TMP/fo.log"
-		wait_for 5 fo_running edge-failover ||
+		wait_for 5 glue_running edge-failover ||
 			{ cat "$T_TMP/fo.log"; fail "the pipeline did not start"; }
 	}
 	start_pipeline
-	wait_for 8 sh -c "ip -n $H route show default | grep -q 'default via 192.168.8.1 dev up0'" ||
+	wait_for 8 glue_fo_routed ||
 		{ cat "$T_TMP/fo.log"; fail "no default route from the pipeline: $(ip -n "$H" route)"; }
 	ok "edge-failover.service: the pipeline routes via the live gateway with CAP_NET_ADMIN+CAP_NET_RAW"
 
 	# edge-failover ends: edge-probe's next write fails, the shell ends.
-	kill "$(fo_pid edge-failover)"
+	kill "$(glue_pid edge-failover)"
 	wait_for 5 sh -c "! kill -0 $FO" || fail "the pipeline outlived edge-failover"
-	[ -z "$(fo_pid edge-probe)" ] || fail "edge-probe outlived edge-failover"
+	[ -z "$(glue_pid edge-probe)" ] || fail "edge-probe outlived edge-failover"
 	# edge-probe ends: edge-failover exits 1 after StreamTimeout, and so
 	# does the shell (Restart=on-failure restarts it).
 	start_pipeline
-	kill "$(fo_pid edge-probe)"
+	kill "$(glue_pid edge-probe)"
 	wait_for 5 sh -c "! kill -0 $FO" || fail "the pipeline outlived edge-probe"
 	set +e; wait "$FO"; st=$?; set -e
 	[ "$st" -ne 0 ] || fail "the pipeline exited 0 after edge-probe died: no restart"
