@@ -188,3 +188,46 @@ glue_alive() {
 	st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
 	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
 }
+
+# usage_parse TOOL: "verb X", "short -X", "long -word", "type X" and "topt X"
+# lines from the tool's -h.
+usage_parse() {
+	python3 -c '
+import re, sys
+tool, text = sys.argv[1], sys.stdin.read()
+out = set()
+cur = None
+for line in text.splitlines():
+    s = line.strip()
+    if s.startswith("usage: "):
+        s = s[7:]
+    if s.startswith(tool + " "):
+        rest = s[len(tool) + 1:]
+        while re.search(r"\[[^][]*\]", rest):
+            rest = re.sub(r"\[[^][]*\]", " ", rest)
+        toks = rest.split()
+        if toks and re.fullmatch(r"[a-z]+", toks[0]):
+            out.add("verb " + toks[0])
+            i = 1
+            while i + 1 < len(toks) and toks[i] == "|" and re.fullmatch(r"[a-z]+", toks[i + 1]):
+                out.add("verb " + toks[i + 1]); i += 2
+    if line.startswith(("types:", "options:")):
+        cur = "type" if line.startswith("types:") else "topt"
+        s = s.split(":", 1)[1]
+    elif not line.startswith(" "):
+        cur = None
+    if cur and not s.startswith(tool):
+        for w in re.findall(r"(?:^|,)\s*([a-z]+)\s+[A-Z]", s):
+            out.add(cur + " " + w)
+for m in re.finditer(r"\[-([A-Za-z0-9-]+)\]", text):
+    g = m.group(1)
+    if "-" in g:
+        out.add("long -" + g)
+    else:
+        out.update("short -" + ch for ch in g)
+for m in re.finditer(r"(?:^|[\s\[(|])-([A-Za-z0-9][A-Za-z0-9-]*)(?=[\s)])", text, re.M):
+    g = m.group(1)
+    out.add(("short -" if len(g) == 1 else "long -") + g)
+print("\n".join(sorted(out)))
+' "$1"
+}
