@@ -190,5 +190,8 @@ for t in edge-tunnel edge-routes edge-sni edge-probe edge-failover; do
 	fi
 	checked+=" $t"
 done
-[ -n "$checked" ] || skip "no tool built: completion not held against usage"
-ok "held against the tools' usage:$checked"
+if [ -n "$checked" ]; then
+	ok "held against the tools' usage:$checked"
+else
+	echo "no tool built: completion not held against the tools' usage"
+fi
