@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: ISC
-# bash completion for edge-failover(8): the daemon's options and the
-# "status" verb, files for -f, -i and -S.
+# bash completion for edge-failover(8): the daemon's options, the
+# "status" and "flush" verbs, files for -f, -i and -S.
 
 _edge_failover()
 {
@@ -13,12 +13,16 @@ _edge_failover()
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
 	esac
-	if [[ ${COMP_WORDS[1]} == status ]] && ((COMP_CWORD > 1)); then
-		COMPREPLY=($(compgen -W "-f -S -h --file --state --help" -- "$cur"))
-		return
+	if ((COMP_CWORD > 1)); then
+		case ${COMP_WORDS[1]} in
+		status)	COMPREPLY=($(compgen -W "-f -S -h --file --state --help" -- "$cur"))
+			return ;;
+		flush)	COMPREPLY=($(compgen -W "-f -h --file --help" -- "$cur"))
+			return ;;
+		esac
 	fi
 	if ((COMP_CWORD == 1)) && [[ $cur != -* ]]; then
-		COMPREPLY=($(compgen -W "status" -- "$cur"))
+		COMPREPLY=($(compgen -W "status flush" -- "$cur"))
 		return
 	fi
 	COMPREPLY=($(compgen -W "-f -h -i -n -S -s -V -v --file --help

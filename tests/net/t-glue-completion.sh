@@ -118,13 +118,14 @@ only "edge-probe report -<tab>" "$(comp edge-probe report -)" -b -s
 ok "edge-probe: options, report, target types and options, interfaces for dev and wg"
 
 # --- edge-failover -----------------------------------------------------------
-only "edge-failover <tab>" "$(comp edge-failover '')" status
+only "edge-failover <tab>" "$(comp edge-failover '')" status flush
+only "edge-failover flush -<tab>" "$(comp edge-failover flush -)" -f -h --file --help
 only "edge-failover status -<tab>" "$(comp edge-failover status -)" \
 	-f -S -h --file --state --help
 want "edge-failover -f <tab>" "$(comp edge-failover -v -f "$T_TMP/etc1/s")" \
 	"$T_TMP/etc1/sni.conf"
 want "edge-failover -<tab>" "$(comp edge-failover -)" -f -i -n -S -s --input
-ok "edge-failover: status, options, files"
+ok "edge-failover: status, flush, options, files"
 
 # --- against each tool's own usage -------------------------------------------
 # contexts TOOL: the command-line prefixes whose options differ.
@@ -133,7 +134,7 @@ contexts() {
 	edge-tunnel)	printf '%s\n' "" show ;;
 	edge-routes)	printf '%s\n' sync diff dump flush aggregate ;;
 	edge-probe)	printf '%s\n' "" report ;;
-	edge-failover)	printf '%s\n' "" status ;;
+	edge-failover)	printf '%s\n' "" status flush ;;
 	*)		printf '%s\n' "" ;;
 	esac
 }

@@ -191,10 +191,18 @@ ok "every unit parses: sections, keys, values, Exec paths, specifiers, timers, d
 # systemd-analyze warns (and still exits 0) on unknown keys and bad
 # values: any output fails.  The installed programs are put in place in a
 # private mount namespace, since verify checks that Exec paths exist.
+# A program not built yet is stood in for by an empty script, for verify
+# only (it checks that the file is executable).
 if command -v systemd-analyze >/dev/null; then
-	out=$(unshare -m sh -c 'mount --bind "$0$1" "$1" &&
+	cp -a "$R$SBIN" "$T_TMP/sbin"
+	for p in $(sed -n 's,.*\(/usr/local/sbin/edge-[a-z-]*\).*,\1,p' "$U"/*); do
+		[ -e "$T_TMP/sbin/${p##*/}" ] && continue
+		printf '#!/bin/sh\n' >"$T_TMP/sbin/${p##*/}"
+		chmod 755 "$T_TMP/sbin/${p##*/}"
+	done
+	out=$(unshare -m sh -c 'mount --bind "$1/sbin" "$2" &&
 	    exec systemd-analyze verify --man=no "$0"/lib/systemd/system/*' \
-	    "$R" "$SBIN" 2>&1) && [ -z "$out" ] ||
+	    "$R" "$T_TMP" "$SBIN" 2>&1) && [ -z "$out" ] ||
 		fail "systemd-analyze verify: $out"
 	ok "systemd-analyze verify: silent"
 else
