@@ -318,6 +318,14 @@ if glue_have edge-sni; then
 		{ cat "$T_TMP/sni.log"; fail "the backend saw \"$got\", not 64:ff9b:1::c000:20a"; }
 	kill "$SNI"
 	ok "edge-sni.service: as nobody with CAP_NET_BIND_SERVICE only, :443 bound, NAT46 source $got"
+	wait_for 3 glue_gone edge-sni || fail "edge-sni did not stop"
+	if nsx "$H" setpriv --no-new-privs --reuid nobody --regid "$(id -gn nobody)" \
+	    --clear-groups --bounding-set -all "${cmd[@]}" 2>"$T_TMP/sni-nocap.log"; then
+		fail "edge-sni started without CAP_NET_BIND_SERVICE"
+	fi
+	grep -qi "permission denied" "$T_TMP/sni-nocap.log" ||
+		{ cat "$T_TMP/sni-nocap.log"; fail "without the capability: no permission error"; }
+	ok "without CAP_NET_BIND_SERVICE edge-sni cannot bind :443"
 else
 	echo "edge-sni not built: edge-sni.service not run"
 fi
@@ -357,6 +365,23 @@ if glue_have edge-probe && glue_have edge-failover; then
 	[ "$st" -ne 0 ] || fail "the pipeline exited 0 after edge-probe died: no restart"
 	[ "$(unit_get "$fo" Service Restart)" = on-failure ] || fail "Restart is not on-failure"
 	ok "either end of the pipeline ending ends the service (status $st: restarted)"
+
+	# Each capability is needed: without CAP_NET_RAW the ICMP probes
+	# cannot be sent (this namespace allows no ping sockets), without
+	# CAP_NET_ADMIN the route cannot be written.
+	for drop in net_raw net_admin; do
+		ip -n "$H" route del default 2>/dev/null || true
+		keep=$(caps "$fo" | sed -n 's/^-all,//p' | tr , '\n' | grep -v "^+$drop$" | paste -sd, -)
+		bg FO "$H" setpriv --no-new-privs --bounding-set "-all,$keep" "${cmd[@]}" \
+			2>"$T_TMP/fo-$drop.log"
+		sleep 3
+		glue_fo_routed && fail "the pipeline routed without CAP_${drop^^}"
+		kill "$(glue_pid edge-probe)" "$(glue_pid edge-failover)" 2>/dev/null || true
+		wait_for 3 glue_gone edge-probe edge-failover || fail "pipeline left running"
+	done
+	grep -qi "permitted\|denied" "$T_TMP/fo-net_admin.log" ||
+		{ cat "$T_TMP/fo-net_admin.log"; fail "without CAP_NET_ADMIN: no permission error"; }
+	ok "without CAP_NET_RAW or without CAP_NET_ADMIN the pipeline routes nothing"
 else
 	echo "edge-probe or edge-failover not built: edge-failover.service not run"
 fi
