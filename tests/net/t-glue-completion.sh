@@ -144,7 +144,7 @@ for t in edge-tunnel edge-routes edge-sni edge-probe edge-failover; do
 	glue_have "$t" || { echo "$t not built: usage checks skipped"; continue; }
 	usage=$("$BIN/$t" -h 2>&1) || fail "$t -h failed"
 	u=$(usage_parse "$t" <<<"$usage")
-	offered= tried=
+	offered="" tried=""
 	while IFS= read -r ctx; do
 		# shellcheck disable=SC2086
 		o=$(comp "$t" $ctx -)

@@ -409,7 +409,6 @@ if glue_have edge-routes && [ -x "$TOP/scripts/edge-routes-cron" ] &&
 		fail "edge-routes@.service: no FETCH= and SYNC= example"
 	sed -i "s,^FETCH=.*,& $T_TMP/aws.json," "$T_TMP/routes.env"
 	# systemd's expansion: ${X} one word, $X split at spaces.
-	line=$(unit_get "$ru" Service ExecStart)
 	# EnvironmentFile=: KEY=VALUE lines, the value taken whole.
 	FETCH=$(sed -n 's/^FETCH=//p' "$T_TMP/routes.env")
 	SYNC=$(sed -n 's/^SYNC=//p' "$T_TMP/routes.env")
