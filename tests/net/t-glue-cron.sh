@@ -212,7 +212,7 @@ cat >"$T_TMP/ripe.json" <<EOF
 EOF
 glue_fo_files
 sed -i "s,^StateFile = .*,StateFile = $T_TMP/fo.state," "$T_TMP/failover.conf"
-bg FO "$H" sh -c "exec $BIN/edge-probe -i 0.2 -W 2s -f $T_TMP/probes | exec $BIN/edge-failover -f $T_TMP/failover.conf"
+bg FO "$H" sh -c "exec $BIN/edge-probe -i 0.2 -t 0.2 -R 0 -f $T_TMP/probes | exec $BIN/edge-failover -f $T_TMP/failover.conf"
 wait_for 8 glue_fo_routed || fail "the failover pipeline did not route"
 sleep 1
 

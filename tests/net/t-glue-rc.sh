@@ -101,7 +101,7 @@ if glue_have edge-probe && glue_have edge-failover; then
 	cat >"$T_TMP/default/edge-failover" <<-EOF
 	SBIN=$BIN
 	PIDFILE=$T_TMP/fo.pid
-	EDGE_PROBE_OPTS="-i 0.2 -W 2s -f $T_TMP/probes"
+	EDGE_PROBE_OPTS="-i 0.2 -t 0.2 -R 0 -f $T_TMP/probes"
 	EDGE_FAILOVER_OPTS="-f $T_TMP/failover.conf"
 	EOF
 	rc edge-failover start || fail "edge-failover start"
@@ -162,7 +162,7 @@ if glue_have edge-probe && glue_have edge-failover; then
 	# The command start-stop-daemon would run: $command $command_args,
 	# the arguments taken as openrc-run takes them (eval).
 	mapfile -t cmd < <(env RC_SVCNAME=edge-failover \
-		EDGE_PROBE_OPTS="-i 0.2 -W 2s -f $T_TMP/probes" \
+		EDGE_PROBE_OPTS="-i 0.2 -t 0.2 -R 0 -f $T_TMP/probes" \
 		EDGE_FAILOVER_OPTS="-f $T_TMP/failover.conf" bash -c '
 		source "$0"
 		eval "set -- $command_args"

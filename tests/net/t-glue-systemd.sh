@@ -357,13 +357,13 @@ if glue_have edge-probe && glue_have edge-failover; then
 	wait_for 5 sh -c "! kill -0 $FO" || fail "the pipeline outlived edge-failover"
 	[ -z "$(glue_pid edge-probe)" ] || fail "edge-probe outlived edge-failover"
 	# edge-probe ends: edge-failover exits 1 after StreamTimeout, and so
-	# does the shell (Restart=on-failure restarts it).
+	# does the shell (Restart= restarts it).
 	start_pipeline
 	kill "$(glue_pid edge-probe)"
 	wait_for 5 sh -c "! kill -0 $FO" || fail "the pipeline outlived edge-probe"
 	set +e; wait "$FO"; st=$?; set -e
 	[ "$st" -ne 0 ] || fail "the pipeline exited 0 after edge-probe died: no restart"
-	[ "$(unit_get "$fo" Service Restart)" = on-failure ] || fail "Restart is not on-failure"
+	[ "$(unit_get "$fo" Service Restart)" = always ] || fail "Restart is not always"
 	ok "either end of the pipeline ending ends the service (status $st: restarted)"
 
 	# Each capability is needed: without CAP_NET_RAW the ICMP probes
