@@ -53,12 +53,12 @@ only() {
 }
 
 # --- each file loads and registers its function -------------------------
-for t in edge-tunnel edge-routes edge-sni edge-probe edge-failover; do
+for t in edge-tunnel edge-routes edge-sni edge-probe edge-failover edge-routes-fetch; do
 	spec=$(bash --norc --noprofile -c "source '$CDIR/$t' && complete -p $t" 2>&1) ||
 		fail "$t: completion does not load: $spec"
 	[[ $spec == "complete -F _"*" $t" ]] || fail "$t: registered as: $spec"
 done
-ok "five completion files load; complete -p names a function for each"
+ok "six completion files load; complete -p names a function for each"
 
 # --- edge-tunnel ---------------------------------------------------------
 mkdir -p "$T_TMP/etc1" "$T_TMP/etc2"
@@ -126,6 +126,26 @@ want "edge-failover -f <tab>" "$(comp edge-failover -v -f "$T_TMP/etc1/s")" \
 	"$T_TMP/etc1/sni.conf"
 want "edge-failover -<tab>" "$(comp edge-failover -)" -f -i -n -S -s --input
 ok "edge-failover: status, flush, options, files"
+
+# --- edge-routes-fetch ---------------------------------------------------------
+lists="aws google cloudflare ripestat asn-yaml"
+if [ -x "$TOP/scripts/edge-routes-fetch" ]; then
+	lists=$("$TOP/scripts/edge-routes-fetch" -h | awk '$1 == "usage:" { print $3 }')
+	while read -r l; do
+		uo=$("$TOP/scripts/edge-routes-fetch" -h | awk -v l="$l" '$3 == l' |
+			grep -o '\[-[a-z]' | tr -d '[' | sort)
+		co=$(comp edge-routes-fetch "$l" -)
+		[ "$uo" = "$co" ] || fail "edge-routes-fetch $l: options offered: $(echo $co); in its usage: $(echo $uo)"
+	done <<<"$lists"
+fi
+# shellcheck disable=SC2086
+only "edge-routes-fetch <tab>" "$(comp edge-routes-fetch '' | grep -v '^-')" $lists
+only "edge-routes-fetch aws -<tab>" "$(comp edge-routes-fetch aws -)" -s -r
+want "edge-routes-fetch aws -s E<tab>" "$(comp edge-routes-fetch aws -s E)" EC2
+want "edge-routes-fetch google <tab>" "$(comp edge-routes-fetch google -r europe-west3 g)" goog
+want "edge-routes-fetch cloudflare <tab>" "$(comp edge-routes-fetch cloudflare "$T_TMP/etc1/s")" \
+	"$T_TMP/etc1/sni.conf"
+ok "edge-routes-fetch: lists, their options, services, goog/cloud, files"
 
 # --- against each tool's own usage -------------------------------------------
 # contexts TOOL: the command-line prefixes whose options differ.

@@ -27,7 +27,7 @@ has() {	# FILE MODE
 # --- the defaults: PREFIX=/usr/local, systemd units --------------------
 R=$T_TMP/r1
 glue_install "$R" || { cat "$T_TMP/install.log"; fail "make install failed"; }
-for c in $tools; do
+for c in $tools edge-routes-fetch; do
 	has "$R/usr/share/bash-completion/completions/$c" 644
 done
 for u in $units; do
