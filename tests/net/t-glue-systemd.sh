@@ -10,7 +10,8 @@
 #    systemd-analyze verify runs too when it happens to be present;
 #  - each unit's commands run as systemd would run them, in a namespace,
 #    under the unit's own CapabilityBoundingSet/AmbientCapabilities and
-#    user (setpriv), with %i, Environment= and EnvironmentFile= expanded:
+#    user (setpriv), the file system read-only as its ProtectSystem= makes
+#    it, with %i, Environment= and EnvironmentFile= expanded:
 #    edge-tunnel@ up, reload (sync), reresolve and down on a real
 #    wireguard-go tunnel; edge-sni as an unprivileged user with
 #    CAP_NET_BIND_SERVICE alone binding :443 and connecting from the NAT46
@@ -269,8 +270,27 @@ run_unit() {
 	mapfile -t opts < <(caps "$unit")
 	echo "+ ${unit##*/} $key: ${cmd[*]}"
 	ip netns exec "$ns" unshare -m sh -c \
-	    'mount --bind "$0" /etc/wireguard && exec "$@"' "$T_TMP/etc" \
-	    setpriv "${opts[@]}" "${cmd[@]}"
+	    "$(protect "$unit") mount --bind \"\$0\" /etc/wireguard && exec \"\$@\"" \
+	    "$T_TMP/etc" setpriv "${opts[@]}" "${cmd[@]}"
+}
+
+# protect UNIT: mount commands (for a private mount namespace) that make
+# the file system as read-only as the unit's ProtectSystem= does: full,
+# /usr and /etc; strict, everything (here /tmp too: what the tests run
+# under strict only reads there).
+protect() {
+	case $(unit_get "$1" Service ProtectSystem) in
+	full)	echo 'mount --bind /usr /usr && mount -o remount,bind,ro /usr &&
+		    mount --bind /etc /etc && mount -o remount,bind,ro /etc &&' ;;
+	strict)	echo 'mount -o remount,bind,ro / &&' ;;
+	esac
+}
+
+# sandboxed UNIT CMD...: CMD in a private mount namespace protected as UNIT.
+sandboxed() {
+	local unit=$1
+	shift
+	exec unshare -m sh -c "$(protect "$unit") exec \"\$@\"" _ "$@"
 }
 
 glue_lab
@@ -308,16 +328,20 @@ if glue_have edge-sni; then
 		sed "s,^/etc/edgekit/sni.conf$,$T_TMP/sni.conf,")
 	mapfile -t opts < <(caps "$U/edge-sni.service")
 	echo "+ edge-sni.service: setpriv ${opts[*]} ${cmd[*]}"
-	bg SNI "$H" setpriv "${opts[@]}" "${cmd[@]}" 2>"$T_TMP/sni.log"
+	bg SNI "$H" bash -c "$(declare -f protect sandboxed unit_get); sandboxed \"\$@\"" _ \
+		"$U/edge-sni.service" setpriv "${opts[@]}" "${cmd[@]}" 2>"$T_TMP/sni.log"
 	wait_for 5 glue_listening 443 ||
 		{ cat "$T_TMP/sni.log"; fail "edge-sni does not listen on :443"; }
 	u=$(ps -o user= -p "$(glue_pid edge-sni | head -n 1)")
 	[ "$u" = nobody ] || fail "edge-sni runs as \"$u\", not nobody"
+	awk '$5 == "/" && $6 ~ /^ro/ { ro = 1 } END { exit !ro }' \
+		"/proc/$(glue_pid edge-sni | head -n 1)/mountinfo" ||
+		fail "edge-sni does not run on a read-only file system"
 	got=$(glue_sni_source) || { cat "$T_TMP/sni.log"; fail "no answer through edge-sni"; }
 	[ "$got" = "64:ff9b:1::c000:20a" ] ||
 		{ cat "$T_TMP/sni.log"; fail "the backend saw \"$got\", not 64:ff9b:1::c000:20a"; }
 	kill "$SNI"
-	ok "edge-sni.service: as nobody with CAP_NET_BIND_SERVICE only, :443 bound, NAT46 source $got"
+	ok "edge-sni.service: as nobody with CAP_NET_BIND_SERVICE only, on a read-only file system: :443 bound, NAT46 source $got"
 	wait_for 3 glue_gone edge-sni || fail "edge-sni did not stop"
 	if nsx "$H" setpriv --no-new-privs --reuid nobody --regid "$(id -gn nobody)" \
 	    --clear-groups --bounding-set -all "${cmd[@]}" 2>"$T_TMP/sni-nocap.log"; then
@@ -343,14 +367,18 @@ if glue_have edge-probe && glue_have edge-failover; then
 	echo "+ edge-failover.service: setpriv ${opts[*]} ${cmd[*]}"
 
 	start_pipeline() {
-		bg FO "$H" setpriv "${opts[@]}" "${cmd[@]}" 2>>"$T_TMP/fo.log"
+		bg FO "$H" bash -c "$(declare -f protect sandboxed unit_get); sandboxed \"\$@\"" _ \
+			"$fo" setpriv "${opts[@]}" "${cmd[@]}" 2>>"$T_TMP/fo.log"
 		wait_for 5 glue_running edge-failover ||
 			{ cat "$T_TMP/fo.log"; fail "the pipeline did not start"; }
 	}
 	start_pipeline
+	awk '$5 == "/usr" && $6 ~ /^ro/ { ro = 1 } END { exit !ro }' \
+		"/proc/$(glue_pid edge-failover | head -n 1)/mountinfo" ||
+		fail "the pipeline does not run with /usr read-only"
 	wait_for 8 glue_fo_routed ||
 		{ cat "$T_TMP/fo.log"; fail "no default route from the pipeline: $(ip -n "$H" route)"; }
-	ok "edge-failover.service: the pipeline routes via the live gateway with CAP_NET_ADMIN+CAP_NET_RAW"
+	ok "edge-failover.service: with CAP_NET_ADMIN+CAP_NET_RAW, /usr and /etc read-only, the pipeline routes via the live gateway"
 
 	# edge-failover ends: edge-probe's next write fails, the shell ends.
 	kill "$(glue_pid edge-failover)"
