@@ -12,6 +12,12 @@ SBINDIR	?= $(PREFIX)/sbin
 MANDIR	?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 DESTDIR	?=
+# Glue from scripts/ (see "make install" below and the README).
+DOCDIR	?= $(PREFIX)/share/doc/edgekit
+SYSTEMDUNITDIR ?= /lib/systemd/system
+BASHCOMPDIR ?= /usr/share/bash-completion/completions
+INITDIR	?= $(SYSCONFDIR)/init.d
+INIT	?= systemd
 
 PKG_CONFIG ?= pkg-config
 PKGS	:= libmnl libnftnl libcares libbsd-overlay
@@ -109,12 +115,46 @@ demo: deps all
 lint:
 	mandoc -T lint -W warning $(MANS)
 
+# make install: the tools and the scripts beside them (scripts/edge-*) in
+# SBINDIR, man pages in MANDIR, bash completion in BASHCOMPDIR (one file
+# per tool, named after it), the cron examples in DOCDIR/examples, and
+# the service files of each init system named in INIT (default systemd):
+#   systemd   scripts/systemd/* in SYSTEMDUNITDIR
+#   openrc    scripts/openrc/* in INITDIR (/etc/init.d)
+#   sysvinit  scripts/sysvinit/* in INITDIR (/etc/init.d)
+# e.g. "make install INIT=openrc", "make install INIT='systemd sysvinit'"
+# or INIT= for none; openrc and sysvinit share INITDIR, so not both.  The
+# installed files name the tools by their installed path (SBINDIR).
+GLUE_SUBST = sed -e 's,@SBINDIR@,$(SBINDIR),g'
+GLUE_SCRIPTS := $(wildcard scripts/edge-*)
+COMPLETIONS := $(wildcard scripts/completion/edge-*.bash)
+
 install: all
+	$(if $(filter-out systemd openrc sysvinit,$(INIT)),@echo "INIT:" \
+		"$(filter-out systemd openrc sysvinit,$(INIT)): expected" \
+		"one of systemd openrc sysvinit" >&2; exit 2)
+	$(if $(and $(filter openrc,$(INIT)),$(filter sysvinit,$(INIT))),@echo \
+		"INIT: openrc and sysvinit both use $(INITDIR)" >&2; exit 2)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
-		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
+		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DOCDIR)/examples
 	$(if $(BINS),install -m 755 $(BINS) $(DESTDIR)$(SBINDIR))
+	$(if $(GLUE_SCRIPTS),install -m 755 $(GLUE_SCRIPTS) $(DESTDIR)$(SBINDIR))
 	for m in $(MANS); do \
 		s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s; done
+	for c in $(COMPLETIONS); do n=$${c##*/}; \
+		install -m 644 $$c $(DESTDIR)$(BASHCOMPDIR)/$${n%.bash}; done
+	$(GLUE_SUBST) scripts/cron/edgekit.cron > \
+		$(DESTDIR)$(DOCDIR)/examples/edgekit.cron
+	chmod 644 $(DESTDIR)$(DOCDIR)/examples/edgekit.cron
+	$(if $(filter systemd,$(INIT)),install -d $(DESTDIR)$(SYSTEMDUNITDIR) && \
+		for u in scripts/systemd/*; do \
+		$(GLUE_SUBST) $$u > $(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/} && \
+		chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/} || exit 1; done)
+	$(foreach i,$(filter openrc sysvinit,$(INIT)),install -d $(DESTDIR)$(INITDIR) && \
+		for r in scripts/$(i)/*; do \
+		$(GLUE_SUBST) $$r > $(DESTDIR)$(INITDIR)/$${r##*/} && \
+		chmod 755 $(DESTDIR)$(INITDIR)/$${r##*/} || exit 1; done)
 
 clean:
 	rm -rf bin tests/fuzz/bin

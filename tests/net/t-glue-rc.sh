@@ -1,0 +1,181 @@
+#!/bin/bash
+# SPDX-License-Identifier: ISC
+#
+# The OpenRC and sysvinit scripts, as installed: all pass sh -n; the
+# sysvinit scripts run for real (start-stop-daemon is Debian's) in a
+# namespace, their /etc/default files given through a private mount:
+# edge-tunnel start/status/reload/stop on a wireguard-go tunnel, edge-sni
+# start/status/reload/stop forwarding from the NAT46 prefix, the
+# edge-failover pipeline start/status/stop leaving nothing behind.
+# openrc-run is not installed: the OpenRC scripts' functions run with
+# stand-ins for ebegin/eend, and edge-failover's command line (the shell
+# holding the pipeline) runs as start-stop-daemon would run it.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/glue-lib.sh"
+
+SV=$T_TMP/sysv
+OR=$T_TMP/openrc
+glue_install "$SV" INIT=sysvinit || { cat "$T_TMP/install.log"; fail "make install INIT=sysvinit"; }
+glue_install "$OR" INIT=openrc || { cat "$T_TMP/install.log"; fail "make install INIT=openrc"; }
+for f in "$SV"/etc/init.d/* "$OR"/etc/init.d/*; do
+	sh -n "$f" || fail "${f#"$T_TMP"}: sh -n"
+	grep -q '@[A-Z]*@' "$f" && fail "${f#"$T_TMP"}: placeholder left"
+done
+ok "sysvinit and OpenRC scripts pass sh -n"
+
+glue_lab
+mkdir -p "$T_TMP/default"
+
+# rc NAME ARGS...: /etc/init.d/NAME (sysvinit) in H, with this test's
+# /etc/default and /etc/wireguard.
+rc() {
+	local s=$1
+	shift
+	ip netns exec "$H" unshare -m sh -c 'mount --bind "$0/default" /etc/default &&
+	    mount --bind "$0/etc" /etc/wireguard && exec "$@"' "$T_TMP" \
+	    "$SV/etc/init.d/$s" "$@"
+}
+
+# --- sysvinit edge-tunnel ------------------------------------------------------
+if glue_have edge-tunnel && command -v wireguard-go >/dev/null; then
+	name=${T_ID}r
+	T_WGIF+=("$name")
+	glue_tunnel_conf "$T_TMP/etc/$name.conf" 10.77.1.2/24
+	cat >"$T_TMP/default/edge-tunnel" <<-EOF
+	TUNNELS="$name"
+	EDGE_TUNNEL=$BIN/edge-tunnel
+	EOF
+	rc edge-tunnel status && fail "status: up before start"
+	rc edge-tunnel start || fail "edge-tunnel start"
+	nsx "$H" ip addr show dev "$name" | grep -q 'inet 10.77.1.2/24' ||
+		fail "start: no $name"
+	rc edge-tunnel status || fail "status after start: $?"
+	sed -i 's,^Address = .*,Address = 10.77.1.3/24,' "$T_TMP/etc/$name.conf"
+	rc edge-tunnel reload || fail "edge-tunnel reload"
+	nsx "$H" ip addr show dev "$name" | grep -q 'inet 10.77.1.3/24' ||
+		fail "reload: the edited address was not applied"
+	rc edge-tunnel stop || fail "edge-tunnel stop"
+	nsx "$H" ip link show "$name" >/dev/null 2>&1 && fail "stop: $name still there"
+	set +e; rc edge-tunnel status; st=$?; set -e
+	[ $st -eq 3 ] || fail "status after stop: $st, not 3"
+	ok "sysvinit edge-tunnel: start, status, reload, stop, status 3"
+else
+	echo "edge-tunnel or wireguard-go missing: sysvinit edge-tunnel not run"
+fi
+
+# --- sysvinit edge-sni -----------------------------------------------------------
+if glue_have edge-sni; then
+	glue_sni_files
+	cat >"$T_TMP/default/edge-sni" <<-EOF
+	DAEMON=$BIN/edge-sni
+	PIDFILE=$T_TMP/sni.pid
+	EDGE_SNI_CONF=$T_TMP/sni.conf
+	EDGE_SNI_OPTS="-u nobody"
+	EOF
+	rc edge-sni start || fail "edge-sni start"
+	wait_for 5 glue_listening 443 || fail "edge-sni start: nothing on :443"
+	rc edge-sni status || fail "edge-sni status after start"
+	pid=$(cat "$T_TMP/sni.pid")
+	[ "$(ps -o user= -p "$pid")" = nobody ] || fail "-u nobody: runs as $(ps -o user= -p "$pid")"
+	got=$(glue_sni_source) || fail "no answer through edge-sni"
+	[ "$got" = "64:ff9b:1::c000:20a" ] || fail "the backend saw $got"
+	rc edge-sni reload || fail "edge-sni reload"
+	glue_alive "$pid" || fail "edge-sni died on reload"
+	got=$(glue_sni_source) || fail "no answer after reload"
+	rc edge-sni stop || fail "edge-sni stop"
+	glue_alive "$pid" && fail "edge-sni still running after stop"
+	set +e; rc edge-sni status; st=$?; set -e
+	[ $st -eq 3 ] || fail "status after stop: $st, not 3"
+	echo '[Listener]' >"$T_TMP/bad.conf"
+	echo "EDGE_SNI_CONF=$T_TMP/bad.conf" >>"$T_TMP/default/edge-sni"
+	rc edge-sni start && fail "started on a configuration without Listen"
+	glue_running edge-sni && fail "edge-sni running on a bad configuration"
+	ok "sysvinit edge-sni: start (as nobody), status, reload, stop; a bad file is refused"
+else
+	echo "edge-sni not built: sysvinit edge-sni not run"
+fi
+
+# --- sysvinit edge-failover ------------------------------------------------------
+if glue_have edge-probe && glue_have edge-failover; then
+	glue_fo_files
+	cat >"$T_TMP/default/edge-failover" <<-EOF
+	SBIN=$BIN
+	PIDFILE=$T_TMP/fo.pid
+	EDGE_PROBE_OPTS="-i 0.2 -t 0.2 -R 0 -f $T_TMP/probes"
+	EDGE_FAILOVER_OPTS="-f $T_TMP/failover.conf"
+	EOF
+	rc edge-failover start || fail "edge-failover start"
+	wait_for 8 glue_fo_routed || fail "no route from the pipeline"
+	rc edge-failover status || fail "status after start"
+	rc edge-failover stop || fail "edge-failover stop"
+	wait_for 3 glue_gone edge-probe edge-failover ||
+		fail "left running after stop: $(glue_pid edge-probe) $(glue_pid edge-failover)"
+	set +e; rc edge-failover status; st=$?; set -e
+	[ $st -eq 3 ] || fail "status after stop: $st, not 3"
+	glue_fo_routed || fail "stop removed the route (it should stay)"
+	ok "sysvinit edge-failover: the pipeline starts, routes, stops whole; routes stay"
+else
+	echo "edge-probe or edge-failover not built: sysvinit edge-failover not run"
+fi
+
+# --- OpenRC ----------------------------------------------------------------------
+# openrc NAME SVCNAME FUNCTION [VAR=VALUE...]: source the script as
+# openrc-run would and call FUNCTION, in H.
+openrc() {
+	local s=$1 svc=$2 fn=$3
+	shift 3
+	ip netns exec "$H" unshare -m sh -c 'mount --bind "$0/etc" /etc/wireguard &&
+	    exec "$@"' "$T_TMP" env "$@" RC_SVCNAME="$svc" bash -c '
+		set -e
+		ebegin() { echo "* $*"; }
+		eend() { return "${1:-0}"; }
+		eerror() { echo "error: $*" >&2; }
+		source "$0"
+		[ -n "${COMMAND:-}" ] && command=$COMMAND
+		"$1"' "$OR/etc/init.d/$s" "$fn"
+}
+
+if glue_have edge-tunnel && command -v wireguard-go >/dev/null; then
+	name=${T_ID}o
+	T_WGIF+=("$name")
+	glue_tunnel_conf "$T_TMP/etc/$name.conf" 10.77.2.2/24
+	et=edge_tunnel=$BIN/edge-tunnel
+	openrc edge-tunnel edge-tunnel start "$et" && fail "started without a tunnel name"
+	openrc edge-tunnel "edge-tunnel.$name" start "$et" || fail "OpenRC edge-tunnel start"
+	nsx "$H" ip link show "$name" >/dev/null || fail "start: no $name"
+	openrc edge-tunnel "edge-tunnel.$name" reload "$et" || fail "OpenRC reload"
+	openrc edge-tunnel "edge-tunnel.$name" stop "$et" || fail "OpenRC stop"
+	nsx "$H" ip link show "$name" >/dev/null 2>&1 && fail "stop: $name still there"
+	ok "OpenRC edge-tunnel.NAME: start, reload, stop (and no start without a name)"
+fi
+
+if glue_have edge-sni; then
+	[ -f "$T_TMP/sni.conf" ] || glue_sni_files
+	openrc edge-sni edge-sni checkconfig COMMAND="$BIN/edge-sni" \
+		EDGE_SNI_CONF="$T_TMP/sni.conf" || fail "OpenRC edge-sni checkconfig"
+	openrc edge-sni edge-sni checkconfig COMMAND="$BIN/edge-sni" \
+		EDGE_SNI_CONF="$T_TMP/bad.conf" 2>/dev/null && fail "checkconfig passed a bad file"
+	ok "OpenRC edge-sni: checkconfig passes the good file, fails the bad one"
+fi
+
+if glue_have edge-probe && glue_have edge-failover; then
+	# The command start-stop-daemon would run: $command $command_args,
+	# the arguments taken as openrc-run takes them (eval).
+	mapfile -t cmd < <(env RC_SVCNAME=edge-failover \
+		EDGE_PROBE_OPTS="-i 0.2 -t 0.2 -R 0 -f $T_TMP/probes" \
+		EDGE_FAILOVER_OPTS="-f $T_TMP/failover.conf" bash -c '
+		source "$0"
+		eval "set -- $command_args"
+		printf "%s\n" "$command" "$@"' "$OR/etc/init.d/edge-failover" |
+		sed "s,/usr/local/sbin/,$BIN/,g")
+	[ "${cmd[0]}" = /bin/sh ] || fail "OpenRC edge-failover: command is ${cmd[0]}"
+	ip -n "$H" route flush default
+	bg FO "$H" setsid "${cmd[@]}"
+	wait_for 8 glue_fo_routed || fail "OpenRC edge-failover: no route"
+	# OpenRC stops it with TERM to the shell's pid.
+	kill -TERM "$FO"
+	wait_for 3 glue_gone edge-probe edge-failover ||
+		fail "left running after TERM: $(glue_pid edge-probe) $(glue_pid edge-failover)"
+	kill -0 "$FO" 2>/dev/null && fail "the shell outlived TERM"
+	ok "OpenRC edge-failover: the pipeline runs and TERM to the shell stops it whole"
+fi
