@@ -97,7 +97,7 @@ ok "IPv4 prefixes in table 100: $(r4)"
 
 # traffic follows: the LAN... here home itself, through table 100
 nsx "$FO_HOME" ip -6 rule add to 2001:db8:ff::/48 lookup 100 pref 100
-nsx "$FO_HOME" ping -6 -c 1 -W 1 $S6 >/dev/null || fail "no IPv6 path through table 100"
+wait_for 3 nsx "$FO_HOME" ping -6 -c 1 -W 1 $S6 || fail "no IPv6 path through table 100"
 
 fo_blackhole 1 on
 wait_for 4 bash -c "ip -n $FO_HOME -6 route show table 100 proto 203 | grep -q '^default via 2001:db8:82::1 dev c2 metric 10'" ||
@@ -105,7 +105,7 @@ wait_for 4 bash -c "ip -n $FO_HOME -6 route show table 100 proto 203 | grep -q '
 wait_for 2 bash -c "ip -n $FO_HOME route show table 100 proto 203 | grep -q '203.0.113.0/24 via 10.8.2.1 dev c2'" ||
 	fail "IPv4 not failed over: $(r4)"
 ok "after losing c1: $(r6) | $(r4)"
-nsx "$FO_HOME" ping -6 -c 1 -W 1 $S6 >/dev/null || fail "no IPv6 path after failover"
+wait_for 3 nsx "$FO_HOME" ping -6 -c 1 -W 1 $S6 || fail "no IPv6 path after failover"
 ok "IPv6 traffic through c2"
 
 kill $FO
