@@ -39,6 +39,8 @@ t_cleanup() {
 	done
 	for n in "${T_NS[@]}"; do ip netns del "$n" 2>/dev/null; done
 	for i in "${T_WGIF[@]}"; do rm -f "/var/run/wireguard/$i.sock"; done
+	# edge-tunnel's state files of this run's tunnels (named from $T_ID)
+	rm -f /run/edgekit/tunnel-"$T_ID"*.state
 	rm -rf "$T_TMP"
 	exit $rc
 }
