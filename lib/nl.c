@@ -568,3 +568,33 @@ nl_genl_family(struct nl *nl, const char *name, uint16_t *id)
 	*id = got;
 	return 0;
 }
+
+int
+nl_batch_build(struct nl_batch *b, uint16_t cmd, uint16_t flags,
+    nl_build_fn build, const void *obj)
+{
+	struct nlmsghdr *nlh;
+	int err;
+
+	if ((nlh = nl_batch_msg(b, cmd, flags)) == NULL)
+		return -ENOMEM;
+	if ((err = build(nlh, cmd, obj)) < 0)
+		nl_batch_undo(b);
+	return err;
+}
+
+int
+nl_build_talk(struct nl *nl, uint16_t cmd, uint16_t flags,
+    nl_build_fn build, const void *obj)
+{
+	char buf[NL_REQ_SIZE];
+	struct nlmsghdr *nlh;
+	int err;
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = cmd;
+	nlh->nlmsg_flags = flags;
+	if ((err = build(nlh, cmd, obj)) < 0)
+		return err;
+	return nl_talk(nl, nlh, NULL, NULL);
+}

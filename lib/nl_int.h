@@ -23,6 +23,17 @@ typedef int (*nl_data_cb)(const struct nlmsghdr *nlh, void *arg);
  */
 int	nl_talk(struct nl *nl, struct nlmsghdr *nlh, nl_data_cb cb, void *arg);
 
+/* Fills a request message (family header and attributes) from an object. */
+typedef int (*nl_build_fn)(struct nlmsghdr *nlh, uint16_t cmd,
+	    const void *obj);
+/* Append a built message to a batch; a failed build leaves the batch as
+ * it was. */
+int	nl_batch_build(struct nl_batch *b, uint16_t cmd, uint16_t flags,
+	    nl_build_fn build, const void *obj);
+/* Build one request and send it, waiting for its acknowledgement. */
+int	nl_build_talk(struct nl *nl, uint16_t cmd, uint16_t flags,
+	    nl_build_fn build, const void *obj);
+
 /* Fill tb[0..max] with the attributes found from offset (the family
  * header's size) or in a nest; unknown types are skipped.  -EINVAL when
  * the message is shorter than its family header. */

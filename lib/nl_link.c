@@ -376,8 +376,9 @@ nl_bridge_set_max_age(struct nl *nl, uint32_t ifindex, uint32_t max_age)
 /* ---- addresses ---- */
 
 static int
-addr_build(struct nlmsghdr *nlh, uint16_t cmd, const struct nl_addr *a)
+addr_build(struct nlmsghdr *nlh, uint16_t cmd, const void *obj)
 {
+	const struct nl_addr *a = obj;
 	struct ifaddrmsg *ifa;
 	size_t alen = nl_addr_len(a->family);
 
@@ -406,41 +407,20 @@ int
 nl_addr_msg(struct nl_batch *b, uint16_t cmd, uint16_t flags,
     const struct nl_addr *a)
 {
-	struct nlmsghdr *nlh;
-	int err;
-
-	if ((nlh = nl_batch_msg(b, cmd, flags)) == NULL)
-		return -ENOMEM;
-	if ((err = addr_build(nlh, cmd, a)) < 0)
-		nl_batch_undo(b);
-	return err;
-}
-
-static int
-addr_one(struct nl *nl, uint16_t cmd, uint16_t flags, const struct nl_addr *a)
-{
-	char buf[NL_REQ_SIZE];
-	struct nlmsghdr *nlh;
-	int err;
-
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = cmd;
-	nlh->nlmsg_flags = flags;
-	if ((err = addr_build(nlh, cmd, a)) < 0)
-		return err;
-	return nl_talk(nl, nlh, NULL, NULL);
+	return nl_batch_build(b, cmd, flags, addr_build, a);
 }
 
 int
 nl_addr_add(struct nl *nl, const struct nl_addr *a)
 {
-	return addr_one(nl, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, a);
+	return nl_build_talk(nl, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL,
+	    addr_build, a);
 }
 
 int
 nl_addr_del(struct nl *nl, const struct nl_addr *a)
 {
-	return addr_one(nl, RTM_DELADDR, 0, a);
+	return nl_build_talk(nl, RTM_DELADDR, 0, addr_build, a);
 }
 
 struct addr_dump {

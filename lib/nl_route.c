@@ -69,8 +69,9 @@ route_put_multipath(struct nlmsghdr *nlh, const struct nl_route *r)
 }
 
 static int
-route_build(struct nlmsghdr *nlh, uint16_t cmd, const struct nl_route *r)
+route_build(struct nlmsghdr *nlh, uint16_t cmd, const void *obj)
 {
+	const struct nl_route *r = obj;
 	struct rtmsg *rtm;
 	struct nlattr *mx;
 	int family = r->dst.family;
@@ -124,42 +125,20 @@ int
 nl_route_msg(struct nl_batch *b, uint16_t cmd, uint16_t flags,
     const struct nl_route *r)
 {
-	struct nlmsghdr *nlh;
-	int err;
-
-	if ((nlh = nl_batch_msg(b, cmd, flags)) == NULL)
-		return -ENOMEM;
-	if ((err = route_build(nlh, cmd, r)) < 0)
-		nl_batch_undo(b);
-	return err;
-}
-
-static int
-route_one(struct nl *nl, uint16_t cmd, uint16_t flags, const struct nl_route *r)
-{
-	char buf[NL_REQ_SIZE];
-	struct nlmsghdr *nlh;
-	int err;
-
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = cmd;
-	nlh->nlmsg_flags = flags;
-	if ((err = route_build(nlh, cmd, r)) < 0)
-		return err;
-	return nl_talk(nl, nlh, NULL, NULL);
+	return nl_batch_build(b, cmd, flags, route_build, r);
 }
 
 int
 nl_route_add(struct nl *nl, const struct nl_route *r, bool replace)
 {
-	return route_one(nl, RTM_NEWROUTE, NLM_F_CREATE |
-	    (replace ? NLM_F_REPLACE : NLM_F_EXCL), r);
+	return nl_build_talk(nl, RTM_NEWROUTE, NLM_F_CREATE |
+	    (replace ? NLM_F_REPLACE : NLM_F_EXCL), route_build, r);
 }
 
 int
 nl_route_del(struct nl *nl, const struct nl_route *r)
 {
-	return route_one(nl, RTM_DELROUTE, 0, r);
+	return nl_build_talk(nl, RTM_DELROUTE, 0, route_build, r);
 }
 
 /* A gateway attribute into family/address; false when malformed. */
@@ -354,8 +333,9 @@ rule_put_prefix(struct nlmsghdr *nlh, uint16_t type, int family,
 }
 
 static int
-rule_build(struct nlmsghdr *nlh, uint16_t cmd, const struct nl_rule *r)
+rule_build(struct nlmsghdr *nlh, uint16_t cmd, const void *obj)
 {
+	const struct nl_rule *r = obj;
 	struct fib_rule_hdr *frh;
 	int err;
 
@@ -401,41 +381,20 @@ int
 nl_rule_msg(struct nl_batch *b, uint16_t cmd, uint16_t flags,
     const struct nl_rule *r)
 {
-	struct nlmsghdr *nlh;
-	int err;
-
-	if ((nlh = nl_batch_msg(b, cmd, flags)) == NULL)
-		return -ENOMEM;
-	if ((err = rule_build(nlh, cmd, r)) < 0)
-		nl_batch_undo(b);
-	return err;
-}
-
-static int
-rule_one(struct nl *nl, uint16_t cmd, uint16_t flags, const struct nl_rule *r)
-{
-	char buf[NL_REQ_SIZE];
-	struct nlmsghdr *nlh;
-	int err;
-
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = cmd;
-	nlh->nlmsg_flags = flags;
-	if ((err = rule_build(nlh, cmd, r)) < 0)
-		return err;
-	return nl_talk(nl, nlh, NULL, NULL);
+	return nl_batch_build(b, cmd, flags, rule_build, r);
 }
 
 int
 nl_rule_add(struct nl *nl, const struct nl_rule *r)
 {
-	return rule_one(nl, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, r);
+	return nl_build_talk(nl, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL,
+	    rule_build, r);
 }
 
 int
 nl_rule_del(struct nl *nl, const struct nl_rule *r)
 {
-	return rule_one(nl, RTM_DELRULE, 0, r);
+	return nl_build_talk(nl, RTM_DELRULE, 0, rule_build, r);
 }
 
 struct rule_dump {
