@@ -913,6 +913,63 @@ plan_rules(struct plan *pl, const struct live *lv, const struct want *w,
 	}
 }
 
+/* resolvconf's lines on one line, separated by "; ". */
+static void
+oneline(const char *in, char *buf, size_t len)
+{
+	size_t i, o = 0;
+
+	for (i = 0; in[i] != '\0' && o + 3 < len; i++) {
+		if (in[i] != '\n')
+			buf[o++] = in[i];
+		else if (in[i + 1] != '\0') {
+			buf[o++] = ';';
+			buf[o++] = ' ';
+		}
+	}
+	buf[o] = '\0';
+}
+
+/*
+ * DNS: what resolvconf holds for the interface against the file.  When it
+ * cannot be read back (a resolvconf without -l or an interface directory),
+ * DNS is set when the interface is made or first asked for, and not
+ * compared afterwards.
+ */
+static void
+plan_dns(struct plan *pl, const struct tunnel_conf *tc, const struct live *lv,
+    bool exists)
+{
+	char want[2048], live[2048], one[2048];
+	bool owned = tunnel_owned(lv, "dns");
+	int known = 0;
+
+	if (tc->ndns == 0 && !owned)
+		return;
+	tunnel_dns_text(tc, want, sizeof(want));
+	if (exists)
+		known = tunnel_dns_read(tc->name, live, sizeof(live));
+	if (tc->ndns == 0) {
+		if (!known || live[0] != '\0')
+			tunnel_plan_add(pl, A_DNS_DEL, NULL, "- dns %s", tc->name);
+		return;
+	}
+	if (exists && !known && owned)
+		return;
+	if (known && strcmp(live, want) == 0)
+		return;
+	oneline(want, one, sizeof(one));
+	if (known && live[0] != '\0') {
+		char was[2048];
+
+		oneline(live, was, sizeof(was));
+		tunnel_plan_add(pl, A_DNS_SET, NULL, "~ dns %s: %s (now %s)",
+		    tc->name, one, was);
+	} else
+		tunnel_plan_add(pl, A_DNS_SET, NULL, "+ dns %s: %s", tc->name,
+		    one);
+}
+
 static bool
 has_nat(const struct tunnel_conf *tc)
 {
@@ -995,6 +1052,8 @@ tunnel_run(struct tunnel_conf *tc, enum tunnel_verb verb,
 		tunnel_plan_links(&pl, &nl, tc, &lv, 0, true);
 		tunnel_plan_add(&pl, A_LINK_DEL, tc->name, "- link %s (wireguard)",
 		    tc->name);
+		if (tc->ndns > 0 || tunnel_owned(&lv, "dns"))
+			tunnel_plan_add(&pl, A_DNS_DEL, NULL, "- dns %s", tc->name);
 		tunnel_plan_add(&pl, A_STATE_DEL, NULL, "- state file");
 		if (hooks)
 			add_hooks(&pl, tc, HOOK_POSTDOWN);
@@ -1038,6 +1097,7 @@ tunnel_run(struct tunnel_conf *tc, enum tunnel_verb verb,
 	tunnel_plan_addrs(&pl, &nl, tc->name, wl, tc->addrs, tc->naddrs);
 	if (!exists || !(wl->flags & IFF_UP))
 		tunnel_plan_add(&pl, A_LINK_UP, tc->name, "~ link %s up", tc->name);
+	plan_dns(&pl, tc, &lv, exists);
 	if (w.auto_table != 0 && has_default(tc, AF_INET)) {
 		char v[8] = "";
 		int fd = open("/proc/sys/net/ipv4/conf/all/src_valid_mark",
