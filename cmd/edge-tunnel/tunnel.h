@@ -181,6 +181,8 @@ int	tunnel_dns_unset(const char *ifname, char *err, size_t errlen);
 
 /* offload.c: turn checksum offload off on a link.  0 or -errno. */
 int	tunnel_offload_csum_off(const char *ifname);
+/* Whether it is on: 1 yes, 0 no, -errno. */
+int	tunnel_offload_csum_get(const char *ifname);
 
 /* show.c */
 int	tunnel_show(const char *ifname, bool script, bool keys);
