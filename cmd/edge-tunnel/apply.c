@@ -138,6 +138,8 @@ tunnel_apply_one(struct nl *nl, const struct tunnel_conf *tc, struct act *a,
 		return tunnel_nat_apply(tc, err, errlen);
 	case A_NAT_DEL:
 		return tunnel_nat_delete(tc->name);
+	case A_SAVE:
+		return tunnel_save(tc, err, errlen);
 	case A_DNS_SET:
 		return tunnel_dns_set(tc, err, errlen);
 	case A_DNS_DEL:

@@ -1003,6 +1003,7 @@ tunnel_run(struct tunnel_conf *tc, enum tunnel_verb verb,
 	struct act *a;
 	char err[512];
 	bool exists, userspace, down = verb == VERB_DOWN, failed = false;
+	bool save = verb == VERB_SAVE;
 	bool hooks = verb == VERB_UP || verb == VERB_DOWN;
 	size_t i, first_wg = (size_t)-1, nchanges = 0;
 	int rc, problems = 0;
@@ -1032,14 +1033,24 @@ tunnel_run(struct tunnel_conf *tc, enum tunnel_verb verb,
 		goto fail;
 	}
 
-	if (down) {
+	if (down || save) {
 		if (!exists) {
 			log_warnx("%s is not up", tc->name);
 			goto fail;
 		}
 		if (hooks)
 			add_hooks(&pl, tc, HOOK_PREDOWN);
-		build_want(tc, &nl, &lv, &w);
+		if (build_want(tc, &nl, &lv, &w) < 0) {
+			log_warnx("out of memory");
+			goto fail;
+		}
+		tc->auto_fwmark = w.auto_table != 0 ? w.fwmark : 0;
+		/* As wg-quick: after PreDown, while everything is there. */
+		if (save || tc->save_config)
+			tunnel_plan_add(&pl, A_SAVE, NULL, "~ save %s to %s",
+			    tc->name, tc->path);
+		if (save)
+			goto run;
 		plan_rules(&pl, &lv, &w, true);
 		plan_routes(&pl, tc, &lv, &w, true);
 		{
@@ -1163,8 +1174,9 @@ run:
 			log_warnx("%s: %s: %s", tc->name, a->desc + 2,
 			    err[0] ? err : strerror(rc < 0 ? -rc : EIO));
 			failed = true;
-			/* down goes on: remove as much as can be removed. */
-			if (!down)
+			/* down goes on: remove as much as can be removed,
+			 * unless the live state could not be saved first. */
+			if (!down || a->type == A_SAVE)
 				break;
 			continue;
 		}
@@ -1178,7 +1190,7 @@ run:
 				tunnel_undo_one(&nl, tc, &pl.v[i]);
 		log_warnx("%s: up failed; what it made was removed", tc->name);
 	}
-	if (!down && !failed)
+	if (!down && !save && !failed)
 		if ((rc = tunnel_state_write(tc, &w)) < 0)
 			log_warnx("%s/tunnel-%s.state: %s", TUNNEL_STATE_DIR,
 			    tc->name, strerror(-rc));

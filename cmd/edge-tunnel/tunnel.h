@@ -149,7 +149,7 @@ struct tunnel_opts {
 	int	verbose;
 };
 
-enum tunnel_verb { VERB_UP, VERB_DOWN, VERB_SYNC, VERB_DIFF };
+enum tunnel_verb { VERB_UP, VERB_DOWN, VERB_SYNC, VERB_DIFF, VERB_SAVE };
 
 /* Compute what to change and (unless diff or dry run) do it.  Prints the
  * plan on stdout for diff and -n.  Returns the number of changes (diff:
@@ -178,6 +178,10 @@ int	tunnel_dns_read(const char *ifname, char *buf, size_t len);
 /* resolvconf -a / -d.  0 or -errno (-EIO: it failed), err set. */
 int	tunnel_dns_set(const struct tunnel_conf *tc, char *err, size_t errlen);
 int	tunnel_dns_unset(const char *ifname, char *err, size_t errlen);
+
+/* save.c: write the live interface back into its file (SaveConfig =
+ * true, the save verb).  0 or -errno, err set. */
+int	tunnel_save(const struct tunnel_conf *tc, char *err, size_t errlen);
 
 /* offload.c: turn checksum offload off on a link.  0 or -errno. */
 int	tunnel_offload_csum_off(const char *ifname);
