@@ -133,7 +133,8 @@ tunnel_apply_one(struct nl *nl, const struct tunnel_conf *tc, struct act *a,
 			return 0;
 		return wg_set(a->u.wg);
 	case A_SYSCTL:
-		return write_sysctl(a->u.sysctl.path, a->u.sysctl.value);
+		return write_sysctl(a->sysctl_path[0] != '\0' ?
+		    a->sysctl_path : a->u.sysctl.path, a->u.sysctl.value);
 	case A_NAT_APPLY:
 		return tunnel_nat_apply(tc, err, errlen);
 	case A_NAT_DEL:

@@ -640,6 +640,14 @@ interface_key(struct tunnel_conf *tc, const struct conf *c,
 		if (!parse_bool(e->value, &tc->save_config))
 			return conf_err(err, errlen, c, e,
 			    "SaveConfig: expected true or false");
+	} else if (conf_key_is(e, "ReturnMark")) {
+		if (!parse_num(e->value, UINT32_MAX, &v) || v == 0 ||
+		    (v >= RT_TABLE_DEFAULT && v <= RT_TABLE_LOCAL))
+			return conf_err(err, errlen, c, e,
+			    "ReturnMark: \"%s\" is not a mark and table number "
+			    "(1..4294967295, not 253..255)", e->value);
+		tc->return_mark = (uint32_t)v;
+		tc->return_mark_line = e->line;
 	} else if (conf_key_is(e, "Rule")) {
 		return parse_rule(tc, c, e, err, errlen);
 	} else if (conf_key_is(e, "Route")) {
@@ -878,6 +886,28 @@ check_all(struct tunnel_conf *tc, const struct conf *c, char *err,
 				    c->file, tc->px[i].line, tc->px[j].line);
 				return -1;
 			}
+	if (tc->return_mark != 0) {
+		bool any = false;
+
+		for (i = 0; i < tc->wg.npeers; i++)
+			for (j = 0; j < tc->wg.peers[i].nallowedips; j++)
+				if (tc->wg.peers[i].allowedips[j].len == 0)
+					any = true;
+		if (!any) {
+			snprintf(err, errlen, "%s:%u: ReturnMark: no peer has "
+			    "AllowedIPs 0.0.0.0/0 or ::/0, so replies to "
+			    "other addresses cannot go back through the "
+			    "tunnel", c->file, tc->return_mark_line);
+			return -1;
+		}
+		if ((tc->wg.flags & WG_DEVICE_HAS_FWMARK) &&
+		    tc->wg.fwmark == tc->return_mark) {
+			snprintf(err, errlen, "%s:%u: ReturnMark is the "
+			    "tunnel's own FwMark", c->file,
+			    tc->return_mark_line);
+			return -1;
+		}
+	}
 	for (i = 0; i < tc->nwires; i++) {
 		struct tunnel_wire *w = &tc->wires[i];
 		uint32_t max;

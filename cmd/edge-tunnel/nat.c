@@ -24,6 +24,7 @@
 #include <libnftnl/table.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_nat.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/rtnetlink.h>
@@ -42,7 +43,7 @@ struct chain_def {
 };
 
 /* In creation order, which is also the order the kernel lists them in. */
-#define NCHAINS	6
+#define NCHAINS	7
 static const struct chain_def chains[NCHAINS] = {
 	{ "prerouting", "nat", NF_INET_PRE_ROUTING, -100 },
 	{ "postrouting", "nat", NF_INET_POST_ROUTING, 100 },
@@ -51,13 +52,16 @@ static const struct chain_def chains[NCHAINS] = {
 	{ "preraw", "filter", NF_INET_PRE_ROUTING, -300 },
 	{ "premangle", "filter", NF_INET_PRE_ROUTING, -150 },
 	{ "postmangle", "filter", NF_INET_POST_ROUTING, -150 },
+	/* ReturnMark: the host's own replies are routed again when marked. */
+	{ "outmangle", "route", NF_INET_LOCAL_OUT, -150 },
 };
 
 /* Whether the interface needs its table at all. */
 static bool
 nat_wanted(const struct tunnel_conf *tc)
 {
-	return tc->nmasq + tc->nfwd + tc->nblock > 0 || tc->auto_fwmark != 0;
+	return tc->nmasq + tc->nfwd + tc->nblock > 0 || tc->auto_fwmark != 0 ||
+	    tc->return_mark != 0;
 }
 
 static bool
@@ -294,6 +298,91 @@ add_auto(const struct tunnel_conf *tc, const char *table, struct ruleset *rs)
 	return 0;
 }
 
+/* "ct direction reply ct mark MARK meta mark set MARK" */
+static struct nftnl_rule *
+mark_reply(const char *table, const char *chain, uint32_t mark)
+{
+	struct nftnl_rule *r;
+	struct nftnl_expr *e;
+	uint8_t reply = IP_CT_DIR_REPLY;
+
+	if ((r = new_rule(table, chain)) == NULL)
+		return NULL;
+	e = nftnl_expr_alloc("ct");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_DIRECTION);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	add_expr(r, e);
+	e_cmp(r, NFT_REG_1, &reply, 1);
+	e = nftnl_expr_alloc("ct");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	add_expr(r, e);
+	e_cmp(r, NFT_REG_1, &mark, 4);
+	e = nftnl_expr_alloc("immediate");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_1);
+	nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, &mark, 4);
+	add_expr(r, e);
+	e = nftnl_expr_alloc("meta");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_MARK);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_SREG, NFT_REG_1);
+	add_expr(r, e);
+	return r;
+}
+
+/*
+ * ReturnMark: a connection that comes in through the tunnel (a port
+ * forwarded by an endpoint node, with the client's own address) is marked
+ * in conntrack; packets of its reply direction get the mark as their
+ * packet mark before routing, and the rule fwmark MARK sends them back
+ * through the tunnel they came from, whatever the main table says.  With
+ * several endpoint nodes, each tunnel has its own mark, so each client's
+ * replies leave through the node it used.
+ */
+static int
+add_return(const struct tunnel_conf *tc, const char *table, struct ruleset *rs)
+{
+	struct nftnl_rule *r;
+	struct nftnl_expr *e;
+	char name[IFNAMSIZ];
+	uint32_t mark = tc->return_mark, isnew = NF_CT_STATE_BIT(IP_CT_NEW);
+	uint32_t zero = 0;
+
+	/* premangle: iifname NAME ct state new ct mark set MARK */
+	memset(name, 0, sizeof(name));
+	strlcpy(name, tc->name, sizeof(name));
+	if ((r = new_rule(table, "premangle")) == NULL)
+		return -ENOMEM;
+	e_meta(r, NFT_META_IIFNAME, NFT_REG_1);
+	e_cmp(r, NFT_REG_1, name, sizeof(name));
+	e = nftnl_expr_alloc("ct");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	add_expr(r, e);
+	e = nftnl_expr_alloc("bitwise");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 4);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &isnew, 4);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, 4);
+	add_expr(r, e);
+	e_cmp_neq(r, NFT_REG_1, &zero, 4);
+	e = nftnl_expr_alloc("immediate");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_1);
+	nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, &mark, 4);
+	add_expr(r, e);
+	e = nftnl_expr_alloc("ct");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_SREG, NFT_REG_1);
+	add_expr(r, e);
+	if (push(rs, r, 4) < 0)
+		return -ENOMEM;
+	/* premangle and outmangle: the replies, forwarded and local. */
+	if (push(rs, mark_reply(table, "premangle", mark), 4) < 0 ||
+	    push(rs, mark_reply(table, "outmangle", mark), 6) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
 static int
 build_ruleset(const struct tunnel_conf *tc, struct ruleset *rs)
 {
@@ -301,6 +390,7 @@ build_ruleset(const struct tunnel_conf *tc, struct ruleset *rs)
 	struct nftnl_rule *r;
 	struct nftnl_expr *e;
 	size_t i;
+	int rc;
 
 	memset(rs, 0, sizeof(*rs));
 	table_name(tc->name, table, sizeof(table));
@@ -383,6 +473,8 @@ build_ruleset(const struct tunnel_conf *tc, struct ruleset *rs)
 		if (push(rs, r, 2) < 0)
 			return -ENOMEM;
 	}
+	if (tc->return_mark != 0 && (rc = add_return(tc, table, rs)) < 0)
+		return rc;
 	if (tc->auto_fwmark != 0)
 		return add_auto(tc, table, rs);
 	return 0;
@@ -577,7 +669,7 @@ want_text(const struct tunnel_conf *tc, struct dump *d)
 {
 	struct ruleset rs;
 	char line[4096];
-	size_t i;
+	size_t i, c;
 	int rc, n;
 
 	memset(d, 0, sizeof(*d));
@@ -594,12 +686,19 @@ want_text(const struct tunnel_conf *tc, struct dump *d)
 		    chains[i].prio);
 		dump_append(d, line);
 	}
-	for (i = 0; i < rs.n; i++) {
-		n = snprintf(line, sizeof(line), "rule %s ", rs.chain[i]);
-		rule_text(rs.r[i], line + n, sizeof(line) - (size_t)n - 1);
-		strlcat(line, "\n", sizeof(line));
-		dump_append(d, line);
-	}
+	/* Rules as the kernel lists them: chain by chain, each chain's in
+	 * the order they were added. */
+	for (c = 0; c < NCHAINS; c++)
+		for (i = 0; i < rs.n; i++) {
+			if (strcmp(rs.chain[i], chains[c].name) != 0)
+				continue;
+			n = snprintf(line, sizeof(line), "rule %s ",
+			    rs.chain[i]);
+			rule_text(rs.r[i], line + n, sizeof(line) -
+			    (size_t)n - 1);
+			strlcat(line, "\n", sizeof(line));
+			dump_append(d, line);
+		}
 	ruleset_free(&rs);
 	return d->err;
 }
@@ -630,8 +729,9 @@ tunnel_nat_check(const struct tunnel_conf *tc, bool *present)
 void
 tunnel_nat_describe(const struct tunnel_conf *tc, char *buf, size_t len)
 {
-	snprintf(buf, len, " %zu masquerade, %zu forward, %zu block%s",
-	    tc->nmasq, tc->nfwd, tc->nblock, tc->auto_fwmark ?
+	snprintf(buf, len, " %zu masquerade, %zu forward, %zu block%s%s",
+	    tc->nmasq, tc->nfwd, tc->nblock, tc->return_mark ?
+	    ", replies marked back into the tunnel" : "", tc->auto_fwmark ?
 	    ", wg-quick's rules for the default route" : "");
 }
 

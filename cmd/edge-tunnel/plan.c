@@ -539,6 +539,34 @@ build_want(const struct tunnel_conf *tc, struct nl *nl, const struct live *lv,
 	for (i = 0; i < tc->nrules; i++)
 		if (want_rule(w, &tc->rules[i]) < 0)
 			return -1;
+	/* ReturnMark: replies to connections that came in through the
+	 * tunnel carry the mark (nat.c) and find a default route back
+	 * through it in their own table. */
+	for (f = 0; tc->return_mark != 0 && f < 2; f++) {
+		int fam = f == 0 ? AF_INET : AF_INET6;
+		bool any = false;
+
+		for (i = 0; i < tc->wg.npeers; i++)
+			for (j = 0; j < tc->wg.peers[i].nallowedips; j++)
+				if (tc->wg.peers[i].allowedips[j].family ==
+				    fam && tc->wg.peers[i].allowedips[j].len == 0)
+					any = true;
+		if (!any)
+			continue;
+		memset(&r, 0, sizeof(r));
+		r.dst.family = (uint8_t)fam;
+		r.protocol = TUNNEL_PROTO;
+		r.table = tc->return_mark;
+		if (want_route(w, &r, tc->name) < 0)
+			return -1;
+		nl_rule_init(&ru, fam);
+		ru.protocol = TUNNEL_PROTO;
+		ru.has_fwmark = true;
+		ru.fwmark = tc->return_mark;
+		ru.table = tc->return_mark;
+		if (want_rule(w, &ru) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -970,10 +998,54 @@ plan_dns(struct plan *pl, const struct tunnel_conf *tc, const struct live *lv,
 		    one);
 }
 
+static int
+read_sysctl(const char *path)
+{
+	char v[16] = "";
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (read(fd, v, sizeof(v) - 1) < 0)
+		v[0] = '\0';
+	close(fd);
+	return v[0] >= '0' && v[0] <= '9' ? atoi(v) : -1;
+}
+
+/*
+ * ReturnMark brings packets from any address in through the tunnel while
+ * the main table sends those addresses elsewhere: strict reverse-path
+ * filtering (rp_filter 1, the larger of "all" and the interface's own
+ * value counts) would drop them.  The interface is made loose (2).
+ */
+static void
+plan_rp_filter(struct plan *pl, const struct tunnel_conf *tc, bool exists)
+{
+	char path[128];
+	struct act *a;
+	int all, own;
+
+	all = read_sysctl("/proc/sys/net/ipv4/conf/all/rp_filter");
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/rp_filter",
+	    exists ? tc->name : "default");
+	own = read_sysctl(path);
+	if ((all > own ? all : own) != 1)
+		return;
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/rp_filter",
+	    tc->name);
+	if ((a = tunnel_plan_add(pl, A_SYSCTL, NULL, "~ sysctl "
+	    "net.ipv4.conf.%s.rp_filter=2", tc->name)) != NULL) {
+		/* Not a pointer into the plan: it may move as it grows. */
+		strlcpy(a->sysctl_path, path, sizeof(a->sysctl_path));
+		a->u.sysctl.value = "2";
+	}
+}
+
 static bool
 has_nat(const struct tunnel_conf *tc)
 {
-	return tc->nmasq + tc->nfwd + tc->nblock > 0 || tc->auto_fwmark != 0;
+	return tc->nmasq + tc->nfwd + tc->nblock > 0 || tc->auto_fwmark != 0 ||
+	    tc->return_mark != 0;
 }
 
 static void
@@ -1126,6 +1198,8 @@ tunnel_run(struct tunnel_conf *tc, enum tunnel_verb verb,
 			a->u.sysctl.value = "1";
 		}
 	}
+	if (tc->return_mark != 0)
+		plan_rp_filter(&pl, tc, exists);
 	tunnel_plan_links(&pl, &nl, tc, &lv, w.mtu, false);
 	plan_routes(&pl, tc, &lv, &w, false);
 	plan_rules(&pl, &lv, &w, false);

@@ -32,6 +32,7 @@ struct act {
 		const char	*hook;
 		struct { const char *path, *value; } sysctl;
 	} u;
+	char		 sysctl_path[128];	/* a per-link sysctl */
 	bool		 done;
 };
 

@@ -97,6 +97,11 @@ struct tunnel_conf {
 	char			**hooks[4];	/* PreUp PostUp PreDown PostDown */
 	size_t			 nhooks[4];
 	bool			 save_config;
+	/* ReturnMark: connections that come in through the tunnel are
+	 * marked with it (conntrack) and their replies routed back through
+	 * the tunnel by a rule fwmark MARK -> table MARK.  0: none. */
+	uint32_t		 return_mark;
+	unsigned int		 return_mark_line;
 	struct nl_rule		*rules;
 	unsigned int		*rule_line;
 	size_t			 nrules;
