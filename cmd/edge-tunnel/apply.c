@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/rtnetlink.h>
+
 #include "log.h"
 #include "plan.h"
 #include "spawn.h"
@@ -212,6 +214,118 @@ tunnel_apply_one(struct nl *nl, const struct tunnel_conf *tc, struct act *a,
 		rc = -EINVAL;
 	}
 	return rc;
+}
+
+bool
+tunnel_batchable(enum act_type t)
+{
+	return t == A_ADDR_ADD || t == A_ADDR_DEL || t == A_ROUTE_ADD ||
+	    t == A_ROUTE_DEL || t == A_RULE_ADD || t == A_RULE_DEL;
+}
+
+struct batch_ctx {
+	struct act	*v;
+	size_t		*map;		/* batch message -> step */
+	int		 nfailed;
+};
+
+static void
+batch_err(void *arg, size_t idx, int err, const char *msg)
+{
+	struct batch_ctx *c = arg;
+
+	(void)msg;
+	c->v[c->map[idx]].err = err;
+	c->v[c->map[idx]].done = false;
+	c->nfailed++;
+}
+
+/* An interface index, remembering the last name asked: the steps of a
+ * run mostly name the same link. */
+static int
+cached_ifindex(struct nl *nl, const char *name, char last[IFNAMSIZ],
+    int *lastidx)
+{
+	if (last[0] != '\0' && strcmp(last, name) == 0)
+		return *lastidx;
+	*lastidx = nl_ifindex(nl, name);
+	strlcpy(last, name, IFNAMSIZ);
+	return *lastidx;
+}
+
+int
+tunnel_apply_batch(struct nl *nl, struct act *v, size_t n)
+{
+	struct batch_ctx c = { v, NULL, 0 };
+	struct nl_batch *b;
+	char last[IFNAMSIZ] = "";
+	size_t i, nmsg = 0;
+	int idx = 0, lastidx = 0, rc = 0;
+
+	if ((c.map = calloc(n, sizeof(*c.map))) == NULL)
+		return -ENOMEM;
+	if ((b = nl_batch_new(nl)) == NULL) {
+		free(c.map);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		struct act *a = &v[i];
+
+		a->err = 0;
+		switch (a->type) {
+		case A_ADDR_ADD:
+		case A_ADDR_DEL:
+			if ((idx = cached_ifindex(nl, a->ifname, last,
+			    &lastidx)) < 0)
+				break;
+			a->u.addr.ifindex = (uint32_t)idx;
+			rc = nl_addr_msg(b, a->type == A_ADDR_ADD ?
+			    RTM_NEWADDR : RTM_DELADDR, a->type == A_ADDR_ADD ?
+			    NLM_F_CREATE | NLM_F_EXCL : 0, &a->u.addr);
+			break;
+		case A_ROUTE_ADD:
+		case A_ROUTE_DEL:
+			if (a->other[0] != '\0') {
+				if ((idx = cached_ifindex(nl, a->other, last,
+				    &lastidx)) < 0)
+					break;
+				a->u.route.oif = (uint32_t)idx;
+			}
+			idx = 0;
+			rc = nl_route_msg(b, a->type == A_ROUTE_ADD ?
+			    RTM_NEWROUTE : RTM_DELROUTE, a->type ==
+			    A_ROUTE_ADD ? NLM_F_CREATE | NLM_F_EXCL : 0,
+			    &a->u.route);
+			break;
+		case A_RULE_ADD:
+		case A_RULE_DEL:
+			idx = 0;
+			rc = nl_rule_msg(b, a->type == A_RULE_ADD ?
+			    RTM_NEWRULE : RTM_DELRULE, a->type == A_RULE_ADD ?
+			    NLM_F_CREATE | NLM_F_EXCL : 0, &a->u.rule);
+			break;
+		default:
+			rc = -EINVAL;
+		}
+		if (idx < 0 || rc < 0) {
+			/* Not sent: the link is gone, or it did not build. */
+			a->err = idx < 0 ? idx : rc;
+			c.nfailed++;
+			idx = 0;
+			rc = 0;
+			continue;
+		}
+		c.map[nmsg++] = i;
+		a->done = true;
+	}
+	if (nmsg > 0 && (rc = nl_batch_commit(b, batch_err, &c)) < 0) {
+		/* Outcomes unknown: a rollback tries every step. */
+		for (i = 0; i < nmsg; i++)
+			v[c.map[i]].done = true;
+	}
+	nl_batch_free(b);
+	free(c.map);
+	return rc < 0 ? rc : c.nfailed;
 }
 
 /* Undo one done action of a failed up, best effort. */

@@ -1242,6 +1242,29 @@ run:
 	}
 	for (i = 0; i < pl.n; i++) {
 		a = &pl.v[i];
+		if (tunnel_batchable(a->type)) {
+			size_t j, k;
+
+			for (j = i; j < pl.n && tunnel_batchable(pl.v[j].type);
+			    j++)
+				log_debug("%s", pl.v[j].desc);
+			rc = tunnel_apply_batch(&nl, &pl.v[i], j - i);
+			if (rc < 0)
+				log_warnx("%s: netlink: %s", tc->name,
+				    strerror(-rc));
+			for (k = i; rc > 0 && k < j; k++)
+				if (pl.v[k].err != 0)
+					log_warnx("%s: %s: %s", tc->name,
+					    pl.v[k].desc + 2,
+					    strerror(-pl.v[k].err));
+			i = j - 1;
+			if (rc != 0) {
+				failed = true;
+				if (!down)
+					break;
+			}
+			continue;
+		}
 		log_debug("%s", a->desc);
 		if ((rc = tunnel_apply_one(&nl, tc, a, err, sizeof(err))) < 0 ||
 		    (a->type == A_HOOK && rc != 0)) {

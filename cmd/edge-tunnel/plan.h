@@ -33,6 +33,7 @@ struct act {
 		struct { const char *path, *value; } sysctl;
 	} u;
 	char		 sysctl_path[128];	/* a per-link sysctl */
+	int		 err;		/* a batched step's failure, -errno */
 	bool		 done;
 };
 
@@ -92,6 +93,13 @@ int	tunnel_check_stack_mtu(const struct tunnel_conf *tc,
 /* apply.c */
 int	tunnel_apply_one(struct nl *nl, const struct tunnel_conf *tc,
 	    struct act *a, char *err, size_t errlen);
+/* Addresses, routes and rules go to the kernel in batches: a run of them
+ * in the plan is one netlink batch (many messages per sendmsg, every
+ * reply read).  Those that succeed are marked done; a failed one gets its
+ * -errno in err.  Returns the number that failed, or -errno when the
+ * transport failed (then every step counts as possibly done). */
+bool	tunnel_batchable(enum act_type t);
+int	tunnel_apply_batch(struct nl *nl, struct act *v, size_t n);
 void	tunnel_undo_one(struct nl *nl, const struct tunnel_conf *tc,
 	    struct act *a);
 int	tunnel_state_write(const struct tunnel_conf *tc, const struct want *w);
