@@ -197,6 +197,15 @@ START_TEST(test_errors)
 		  "Bridge = br9\n", "t.conf:3: wire vx1 joins bridge br9" },
 		{ "[Wire]\nName = vx1\nVNI = 99999999\n", "t.conf:5: VNI" },
 		{ "[Bridge]\nName = br0\nForwardDelay = 1\n", "t.conf:5: ForwardDelay" },
+		{ "ReturnMark = 0\n", "t.conf:3: ReturnMark" },
+		{ "ReturnMark = 254\n", "t.conf:3: ReturnMark" },
+		{ "ReturnMark = 101\n[Peer]\nPublicKey = " P1 "\n"
+		  "AllowedIPs = 10.0.0.0/8\n", "t.conf:3: ReturnMark: no peer "
+		  "has AllowedIPs 0.0.0.0/0" },
+		{ "FwMark = 101\nReturnMark = 101\n[Peer]\nPublicKey = " P1
+		  "\nAllowedIPs = 0.0.0.0/0\n", "t.conf:4: ReturnMark is the "
+		  "tunnel's own FwMark" },
+		{ "SaveConfig = maybe\n", "t.conf:3: SaveConfig" },
 		{ "[Pear]\n", "t.conf:3: unknown section [Pear]" },
 		{ "[Interface]\n", "t.conf:3: a second [Interface]" },
 	};
