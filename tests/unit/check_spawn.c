@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: ISC */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -112,6 +113,38 @@ START_TEST(environment)
 END_TEST
 
 /* A daemon's blocked and ignored signals are not passed to hooks. */
+/* spawn_io: the child reads the given stdin and writes to the given
+ * stdout and stderr; the parent's copies are its own to close. */
+START_TEST(io)
+{
+	const char *argv[] = { "sh", "-c", "tr a-z A-Z; echo err >&2; exit 3",
+	    NULL };
+	int in[2], out[2], errp[2];
+	char buf[64];
+	ssize_t n;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(errp, O_CLOEXEC), 0);
+	ck_assert_int_eq(write(in[1], "hello\n", 6), 6);
+	close(in[1]);
+	ck_assert_int_eq(spawn_io(argv, NULL, in[0], out[1], errp[1], &pid), 0);
+	close(in[0]);
+	close(out[1]);
+	close(errp[1]);
+	n = read(out[0], buf, sizeof(buf) - 1);
+	ck_assert_int_eq(n, 6);
+	buf[n] = '\0';
+	ck_assert_str_eq(buf, "HELLO\n");
+	n = read(errp[0], buf, sizeof(buf) - 1);
+	ck_assert_int_eq(n, 4);
+	ck_assert_int_eq(spawn_reap(pid), 3);
+	close(out[0]);
+	close(errp[0]);
+}
+END_TEST
+
 START_TEST(signals_reset)
 {
 	sigset_t	set;
@@ -154,6 +187,7 @@ make_spawn_suite(void)
 	tcase_add_test(tc, no_wait);
 	tcase_add_test(tc, environment);
 	tcase_add_test(tc, signals_reset);
+	tcase_add_test(tc, io);
 	suite_add_tcase(s, tc);
 	return s;
 }
