@@ -14,12 +14,15 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -130,17 +133,50 @@ worker_run(struct sni_conf *c, int *fds)
 	return rc < 0 ? 1 : 0;
 }
 
+/*
+ * Become user.  With keep_bind (a configuration file, which SIGHUP may
+ * extend by a listener below port 1024) CAP_NET_BIND_SERVICE alone
+ * survives the change of user, in the permitted and effective sets, and
+ * the bounding set loses every other capability; otherwise nothing does.
+ * Raw capset(2): no libcap for one capability.
+ */
 static void
-drop_privileges(const char *user)
+drop_privileges(const char *user, bool keep_bind)
 {
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0,
+	};
+	struct __user_cap_data_struct data[2];
 	struct passwd *pw;
+	int cap;
 
 	if ((pw = getpwnam(user)) == NULL)
 		errx(1, "-u %s: no such user", user);
+	keep_bind = keep_bind && pw->pw_uid != 0;
+	if (keep_bind) {
+		/* Best effort (it takes CAP_SETPCAP): the bounding set
+		 * only limits what an exec could gain, and we exec
+		 * nothing.  EINVAL past the last capability known. */
+		for (cap = 0; cap < 64; cap++)
+			if (cap != CAP_NET_BIND_SERVICE &&
+			    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1 &&
+			    errno == EINVAL)
+				break;
+		if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == -1)
+			err(1, "PR_SET_KEEPCAPS");
+	}
 	if (setgroups(1, &pw->pw_gid) == -1 ||
 	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
 	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
 		err(1, "dropping privileges to %s", user);
+	if (keep_bind) {
+		memset(data, 0, sizeof(data));
+		data[0].permitted = data[0].effective =
+		    1u << CAP_NET_BIND_SERVICE;
+		if (syscall(SYS_capset, &hdr, data) == -1 ||
+		    prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) == -1)
+			err(1, "keeping CAP_NET_BIND_SERVICE as %s", user);
+	}
 	if (pw->pw_uid != 0 && setuid(0) == 0)
 		errx(1, "dropping privileges to %s: could regain root", user);
 }
@@ -219,7 +255,7 @@ main(int argc, char **argv)
 					    strerror(-fds[w][i]));
 			}
 	if (c->user[0] != '\0')
-		drop_privileges(c->user);
+		drop_privileges(c->user, c->file != NULL);
 
 	if (c->workers == 1) {
 		rc = worker_run(c, fds[0]);
