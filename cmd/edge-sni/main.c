@@ -218,7 +218,7 @@ main(int argc, char **argv)
 {
 	struct sni_conf *c;
 	bool check = false, fg = false;
-	int verbose = 0, w, rc, **fds;
+	int verbose = 0, w, nw, rc, **fds;
 	pid_t *pids;
 	sigset_t set;
 	size_t i;
@@ -240,6 +240,7 @@ main(int argc, char **argv)
 	log_init("edge-sni", fg, verbose);
 	signal(SIGPIPE, SIG_IGN);
 
+	nw = c->workers;
 	if ((fds = calloc(c->workers, sizeof(*fds))) == NULL ||
 	    (pids = calloc(c->workers, sizeof(*pids))) == NULL)
 		err(1, NULL);
@@ -320,7 +321,8 @@ main(int argc, char **argv)
 	while (wait(NULL) > 0 || errno == EINTR)
 		;
 out:
-	for (w = 0; w < c->workers; w++)
+	/* Not c->workers: after a reload in this worker c is freed. */
+	for (w = 0; w < nw; w++)
 		free(fds[w]);
 	free(fds);
 	free(pids);
