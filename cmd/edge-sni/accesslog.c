@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "ev.h"
@@ -49,7 +50,10 @@ sni_sa_str(const struct sockaddr_storage *ss, char *buf, size_t len)
 			inet_ntop(AF_INET6, &s->sin6_addr, a, sizeof(a));
 			snprintf(buf, len, "[%s]:%u", a, ntohs(s->sin6_port));
 		}
-	} else
+	} else if (ss->ss_family == AF_UNIX)
+		snprintf(buf, len, "unix:%s",
+		    ((const struct sockaddr_un *)ss)->sun_path);
+	else
 		snprintf(buf, len, "-");
 	return buf;
 }
@@ -59,7 +63,8 @@ sni_sa_str(const struct sockaddr_storage *ss, char *buf, size_t len)
 void
 sni_access_log(const struct conn *c, int res)
 {
-	char cl[64], be[64], line[512];
+	/* be: "unix:" and a socket path at most */
+	char cl[64], be[128], line[1024];
 	uint64_t now = ev_realtime_ms(), dur = ev_now_ms(sni_w.ev) - c->start_ms;
 	uint64_t t = now - dur;
 	const char *name = c->name[0] ? c->name : "-";

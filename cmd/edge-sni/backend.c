@@ -17,6 +17,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "ev.h"
@@ -39,7 +40,7 @@ backend_drop(struct conn *c)
 void
 sni_connect_failed(struct conn *c, int err)
 {
-	char be[64];
+	char be[128];
 
 	log_debug("%s: connect to %s: %s", c->name[0] ? c->name : "-",
 	    sni_sa_str(&c->baddr, be, sizeof(be)), strerror(err));
@@ -52,6 +53,62 @@ sni_connect_failed(struct conn *c, int err)
 	sni_conn_close(c, err == EMFILE || err == ENFILE ? RES_NOFD : RES_CONNFAIL);
 }
 
+/*
+ * unix mode, as snid does it: the socket named after the name in the
+ * directory, else the wildcard one, "_" in place of the first label
+ * ("_.example.net" for "www.example.net").  A connect on a UNIX socket
+ * completes (or fails) at once; EPOLLOUT then starts the replay.
+ */
+static void
+connect_unix(struct conn *c)
+{
+	struct sockaddr_un *s = (struct sockaddr_un *)&c->baddr;
+	const char *dir = c->l->unix_dir, *dot = strchr(c->name, '.');
+	int fd, i, n, e = ENOENT;
+
+	c->idx = c->dns.n = 0;	/* no other address to fall back to */
+	for (i = 0; i < 2 && e == ENOENT; i++) {
+		memset(&c->baddr, 0, sizeof(c->baddr));
+		s->sun_family = AF_UNIX;
+		n = i == 0 ? snprintf(s->sun_path, sizeof(s->sun_path),
+		    "%s/%s", dir, c->name) : snprintf(s->sun_path,
+		    sizeof(s->sun_path), "%s/_%s", dir, dot ? dot : "");
+		c->baddrlen = sizeof(*s);
+		if (n < 0 || (size_t)n >= sizeof(s->sun_path)) {
+			e = ENAMETOOLONG;
+			break;
+		}
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0);
+		if (fd == -1) {
+			sni_connect_failed(c, errno);
+			return;
+		}
+		if (connect(fd, (struct sockaddr *)s, sizeof(*s)) == 0) {
+			c->bfd = fd;
+			c->state = CS_CONNECT;
+			if (ev_io_start(sni_w.ev, &c->bio, fd, EPOLLIN |
+			    EPOLLOUT | EPOLLRDHUP | EPOLLET, sni_backend_cb,
+			    c) != 0) {
+				sni_connect_failed(c, errno);
+				return;
+			}
+			ev_timer_start(sni_w.ev, &c->tm, c->conf->connect_ms);
+			return;
+		}
+		e = errno;
+		close(fd);
+	}
+	if (e == ENOENT || e == ENAMETOOLONG) {
+		log_info("%s: refused: no socket for it in %s", c->name, dir);
+		c->baddrlen = 0;
+		sni_conn_close(c, RES_NOADDR);
+		return;
+	}
+	/* A stale socket (ECONNREFUSED), a full backlog (EAGAIN), ... */
+	sni_connect_failed(c, e);
+}
+
 static void
 connect_next(struct conn *c)
 {
@@ -59,7 +116,10 @@ connect_next(struct conn *c)
 	int fd, one = 1;
 
 	memset(&c->baddr, 0, sizeof(c->baddr));
-	if (l->mode == SNI_MODE_STATIC) {
+	if (l->mode == SNI_MODE_UNIX) {
+		connect_unix(c);
+		return;
+	} else if (l->mode == SNI_MODE_STATIC) {
 		memcpy(&c->baddr, &l->backend, l->backendlen);
 		c->baddrlen = l->backendlen;
 		c->idx = c->dns.n = 1;
@@ -181,7 +241,7 @@ sni_route(struct conn *c)
 	c->state = CS_DNS;
 	/* c-ares keeps its own time; this is only a backstop. */
 	ev_timer_start(sni_w.ev, &c->tm, c->conf->dns_ms + 1000);
-	if (c->l->mode == SNI_MODE_STATIC) {
+	if (c->l->mode == SNI_MODE_STATIC || c->l->mode == SNI_MODE_UNIX) {
 		connect_next(c);
 		return;
 	}

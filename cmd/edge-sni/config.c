@@ -196,6 +196,12 @@ unixdir_set(struct sni_listener *l, const char *s, char *err, size_t errlen)
 		    sizeof(l->unix_dir) - 1);
 		return false;
 	}
+	/* It goes into the access log as it is, JSON included. */
+	if (strcspn(s, "\"\\\t\n\r") != strlen(s)) {
+		snprintf(err, errlen, "\"%s\": no quotes, backslashes, tabs "
+		    "or newlines in the socket directory", s);
+		return false;
+	}
 	memcpy(l->unix_dir, s, n);
 	l->unix_dir[n] = '\0';
 	return true;

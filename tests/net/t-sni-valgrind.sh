@@ -34,6 +34,10 @@ sni_nginx
 head -c 3000000 /dev/urandom >"$T_TMP/big"
 bg ECHO_PID "$NS_H" socat TCP6-LISTEN:2222,bind=[2001:db8:1::20],reuseaddr,fork \
     SYSTEM:'echo "SSH-2.0-test"; exec cat'
+mkdir -p "$T_TMP/u"
+# (openssl prints the path into 32 bytes: keep it short)
+bg TLSU_PID "$NS_V" openssl s_server -quiet -unix "$T_TMP/u/u.test" \
+    -cert "$T_TMP/cert.pem" -key "$T_TMP/key.pem" -www
 CONF=$T_TMP/edge-sni.conf
 cat >"$CONF" <<EOC
 [Global]
@@ -64,6 +68,11 @@ Mode = static
 Backend = [2001:db8:1::20]:2222
 Nat46Prefix = $NAT46
 AcceptProxy = yes
+
+[Listener]
+Listen = tcp:4443
+Mode = unix
+UnixDirectory = $T_TMP/u
 EOC
 SNI_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --log-file=$T_TMP/vg.log" \
     sni_start -f "$CONF"
@@ -90,6 +99,12 @@ out=$( (printf 'PROXY TCP4 203.0.113.9 198.51.100.1 5555 2222\r\n'; sleep 0.5
     echo hi; sleep 0.5) | nsx "$NS_C" timeout 10 socat - TCP:$VPS4:2222)
 [ "$out" = "$(printf 'SSH-2.0-test\nhi')" ] || fail "static: $out"
 n=$((n + 1))
+wait_for 10 test -S "$T_TMP/u/u.test" || fail "openssl s_server did not start"
+ccurl -k --resolve u.test:4443:$VPS4 https://u.test:4443/ |
+	grep -q "s_server" || fail "unix mode: no page from openssl s_server"
+ccurl -k --resolve nosock.example.test:4443:$VPS4 https://nosock.example.test:4443/ 2>/dev/null &&
+	fail "unix mode: served a name without a socket"
+n=$((n + 2))
 # refusals: no SNI, not TLS, no Host, bad PROXY header, no such name,
 # outside the CIDRs, into the NAT46 prefix
 echo | nsx "$NS_C" timeout 10 openssl s_client -connect $VPS4:443 -noservername >/dev/null 2>&1 || true
@@ -130,4 +145,4 @@ rc=0
 wait "$SNI_PID" || rc=$?
 [ $rc -eq 0 ] || { cat "$T_TMP/vg.log"; fail "valgrind: exit $rc"; }
 [ ! -s "$T_TMP/vg.log" ] || { cat "$T_TMP/vg.log"; fail "valgrind reported"; }
-ok "under valgrind: $n connections in four modes and ten outcomes, a 3 MB transfer, SIGUSR1, SIGHUP reload, SIGTERM: no error, no leak"
+ok "under valgrind: $n connections in all five modes and eleven outcomes, a 3 MB transfer, SIGUSR1, SIGHUP reload, SIGTERM: no error, no leak"
