@@ -264,6 +264,27 @@ START_TEST(conf_file)
 	sni_conf_free(&c);
 	unlink(p);
 
+	/* unix mode and a proxy: listener from the file */
+	p = write_conf("[Listener]\nListen = proxy:tcp:443\nMode = unix\n"
+	    "UnixDirectory = /run/snid\nSendProxy = yes\n");
+	sni_conf_init(&c);
+	c.file = strdup(p);
+	ck_assert_int_eq(sni_conf_file(&c, p, err, sizeof(err)), 0);
+	ck_assert_int_eq(sni_conf_finish(&c, err, sizeof(err)), 0);
+	ck_assert_int_eq(c.l[0].mode, SNI_MODE_UNIX);
+	ck_assert_str_eq(c.l[0].unix_dir, "/run/snid");
+	ck_assert(c.l[0].proxy_in);
+	ck_assert(c.l[0].proxy_out);
+	sni_conf_free(&c);
+	unlink(p);
+	p = write_conf("[Listener]\nListen = tcp:443\nMode = unix\n"
+	    "UnixDirectory = /run/\"x\"\n");
+	sni_conf_init(&c);
+	ck_assert_int_eq(sni_conf_file(&c, p, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, ":4:"));
+	sni_conf_free(&c);
+	unlink(p);
+
 	/* Errors name file:line */
 	p = write_conf("[Listener]\nListen = tcp:443\nMode = nat64\n");
 	sni_conf_init(&c);
