@@ -170,3 +170,17 @@ sni_readme() {
 sni_cmd() {
 	sed -e 's/^[#$] //' | sed -e ':a' -e '/\\$/{N;s/\\\n *//;ba' -e '}'
 }
+
+# sni_stop: SIGTERM to edge-sni ($SNI_PID) and wait: it must exit 0 with no
+# sanitizer report in $T_TMP/sni.log, where its workers' reports land too
+# (a worker's failure does not change the parent's status).
+sni_stop() {
+	local rc=0
+	kill "$SNI_PID"
+	wait "$SNI_PID" || rc=$?
+	[ $rc -eq 0 ] || fail "edge-sni exited $rc on SIGTERM: $(tail -n 20 "$T_TMP/sni.log")"
+	if grep -q "Sanitizer\|runtime error:" "$T_TMP/sni.log"; then
+		grep -A 20 "Sanitizer\|runtime error:" "$T_TMP/sni.log" | head -n 40
+		fail "sanitizer report from edge-sni"
+	fi
+}

@@ -105,3 +105,6 @@ set -e
 [ $rc -eq 2 ] && grep -q "edge-sni.conf:[0-9]*:" "$T_TMP/err" ||
 	fail "-n on a broken file: rc $rc, $(cat "$T_TMP/err")"
 ok "-n: exit 2 naming file:line"
+
+sni_stop
+ok "SIGTERM: exit 0, no sanitizer report"

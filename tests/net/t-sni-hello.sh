@@ -48,3 +48,6 @@ sni_logged "	tcp:443	www.example.test	\[$WWW6\]:9000	ok	600	"
 grep -q "	ok	600	" "$T_TMP/access.log.1" && fail "the line went to the rotated file"
 [ "$(wc -l <"$T_TMP/access.log")" -eq 1 ] || fail "the new log: $(cat "$T_TMP/access.log")"
 ok "SIGHUP without -f: the rotated access log is reopened"
+
+sni_stop
+ok "SIGTERM: exit 0, no sanitizer report"

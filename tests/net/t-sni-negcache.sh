@@ -83,3 +83,6 @@ if [ $(( $(date +%s) - t0 )) -lt 25 ]; then
 	[ "$(queries $n)" -eq 1 ] || fail "$n: asked again after $(( $(date +%s) - t0 )) s"
 	ok "SOA minimum 30 s: still cached after $(( $(date +%s) - t0 )) s"
 fi
+
+sni_stop
+ok "SIGTERM: exit 0, no sanitizer report"

@@ -76,3 +76,6 @@ wait_for 5 grep -q "listener(s)" "$T_TMP/sni2.log" || fail "second edge-sni did 
 out=$(ccurl -k --resolve www.example.test:8443:$VPS4 https://www.example.test:8443/) ||
 	fail "curl to 8443 failed"
 ok "without -f: nobody with no capability at all"
+
+sni_stop
+ok "SIGTERM: exit 0, no sanitizer report"

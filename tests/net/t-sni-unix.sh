@@ -83,3 +83,6 @@ out=$(ccurl -k --resolve www.example.test:8443:$VPS4 https://www.example.test:84
 	fail "curl with -proxy-proto failed"
 [ "$out" = "proxied socket via www.example.test pp=$CLIENT4" ] || fail "got: $out"
 ok "unix mode with -proxy-proto: the back end learns the client $CLIENT4"
+
+sni_stop
+ok "SIGTERM: exit 0, no sanitizer report"
