@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <err.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,8 +136,8 @@ sni_listen_parse(const char *s, struct sockaddr_storage *ss, socklen_t *len,
 	/* go-listener syntax: "tcp:" or nothing; other kinds are not ours */
 	if (n > 0 && p[n] == ':') {
 		if (n != 3 || strncmp(p, "tcp", 3) != 0) {
-			snprintf(err, errlen, "\"%s\": only tcp: listeners "
-			    "are supported", s);
+			snprintf(err, errlen, "\"%s\": only tcp: and fd: "
+			    "listeners are supported", s);
 			return false;
 		}
 		p += 4;
@@ -163,6 +164,45 @@ sni_hostport_parse(const char *s, struct sockaddr_storage *ss,
 }
 
 /*
+ * "fd:N": a listening TCP socket the caller left open for us (go-listener
+ * syntax; a service manager's, say).  Its address gives the default back
+ * end port.
+ */
+static bool
+inherited_parse(struct sni_listener *l, const char *n, const char *s,
+    char *err, size_t errlen)
+{
+	const char *errstr;
+	int v, fam;
+	socklen_t len = sizeof(v);
+
+	l->ifd = strtonum(n, 0, INT32_MAX, &errstr);
+	if (errstr != NULL) {
+		snprintf(err, errlen, "\"%s\": descriptor is %s", s, errstr);
+		return false;
+	}
+	errno = 0;
+	if (getsockopt(l->ifd, SOL_SOCKET, SO_ACCEPTCONN, &v, &len) == -1 ||
+	    v != 1 || getsockopt(l->ifd, SOL_SOCKET, SO_DOMAIN, &fam,
+	    &len) == -1 || (fam != AF_INET && fam != AF_INET6) ||
+	    getsockopt(l->ifd, SOL_SOCKET, SO_TYPE, &v, &len) == -1 ||
+	    v != SOCK_STREAM) {
+		snprintf(err, errlen, "\"%s\": not a listening TCP socket%s%s",
+		    s, errno == EBADF ? ": " : "",
+		    errno == EBADF ? strerror(errno) : "");
+		return false;
+	}
+	l->addrlen = sizeof(l->addr);
+	if (getsockname(l->ifd, (struct sockaddr *)&l->addr,
+	    &l->addrlen) == -1) {
+		snprintf(err, errlen, "\"%s\": %s", s, strerror(errno));
+		return false;
+	}
+	l->inherited = true;
+	return true;
+}
+
+/*
  * A listener's spec: go-listener's syntax as snid takes it, "tcp:443",
  * "tcp:192.0.2.4:443", "tcp:[2001:db8::1]:443", optionally wrapped in
  * "proxy:" for a PROXY header from a front balancer.
@@ -180,6 +220,8 @@ listen_set(struct sni_listener *l, const char *s, char *err, size_t errlen)
 		l->proxy_in = true;
 		p += 6;
 	}
+	if (strncmp(p, "fd:", 3) == 0)
+		return inherited_parse(l, p + 3, s, err, errlen);
 	return sni_listen_parse(p, &l->addr, &l->addrlen, err, errlen);
 }
 
@@ -635,7 +677,7 @@ usage(FILE *f, int rc)
 	fprintf(f,
 "usage: edge-sni [-dhnVv] [-f file] [-j workers] [-u user] [-r resolver]\n"
 "                [-a access-log] [-F tsv|json] [-s stats-file]\n"
-"                [-listen [proxy:][tcp:][address:]port] [-http-listen spec]\n"
+"                [-listen [proxy:]tcp:[address:]port|fd:n] [-http-listen spec]\n"
 "                [-postgres-listen spec] [-mode nat46|tcp|static|unix]\n"
 "                [-nat46-prefix prefix] [-backend-cidr cidr]\n"
 "                [-backend-port port] [-backend address:port]\n"

@@ -14,6 +14,8 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <linux/capability.h>
 #include <pwd.h>
 #include <signal.h>
@@ -86,7 +88,15 @@ on_hup(struct ev *ev, int signo, void *arg)
 		for (j = 0; j < cur->nl; j++)
 			if (strcmp(cur->l[j].spec, nc->l[i].spec) == 0)
 				break;
-		fds[i] = j < cur->nl ? -1 : sni_listen_socket(&nc->l[i]);
+		if (j < cur->nl)
+			fds[i] = -1;
+		else if (nc->l[i].inherited) {
+			/* Its number may name another socket by now. */
+			log_warnx("%s: descriptors are taken at start only",
+			    nc->l[i].spec);
+			fds[i] = -EBADF;
+		} else
+			fds[i] = sni_listen_socket(&nc->l[i]);
 	}
 	sni_worker_reload(nc, fds);
 	free(fds);
@@ -181,6 +191,25 @@ drop_privileges(const char *user, bool keep_bind)
 		errx(1, "dropping privileges to %s: could regain root", user);
 }
 
+/* A listener's socket: an "fd:N" one made ready for the accept loop, or
+ * a new one.  fd or -errno. */
+static int
+listener_open(const struct sni_listener *l)
+{
+	int fd = l->ifd, one = 1, secs = 5;
+
+	if (!l->inherited)
+		return sni_listen_socket(l);
+	/* As sni_listen_socket() would have set them. */
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) ||
+	    (l->proto != SNI_PROTO_PLAIN && setsockopt(fd, IPPROTO_TCP,
+	    TCP_DEFER_ACCEPT, &secs, sizeof(secs))))
+		return -errno;
+	return fd;
+}
+
 /* systemd socket activation: LISTEN_FDS descriptors from 3 on, one per
  * listener in order.  The same sockets serve every worker. */
 static int
@@ -250,7 +279,7 @@ main(int argc, char **argv)
 	if (!activated(c, fds))
 		for (w = 0; w < c->workers; w++)
 			for (i = 0; i < c->nl; i++) {
-				fds[w][i] = sni_listen_socket(&c->l[i]);
+				fds[w][i] = listener_open(&c->l[i]);
 				if (fds[w][i] < 0)
 					errx(1, "listen %s: %s", c->l[i].spec,
 					    strerror(-fds[w][i]));

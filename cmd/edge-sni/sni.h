@@ -48,6 +48,8 @@ struct sni_listener {
 	int			 ncidr;
 	char			 default_host[SNI_NAME_MAX];	/* "" none */
 	char			 unix_dir[SNI_UNIX_DIR_MAX];	/* unix mode */
+	bool			 inherited;	/* "fd:N": a socket given */
+	int			 ifd;		/* to us at start, N */
 };
 
 enum sni_logfmt { SNI_LOG_TSV, SNI_LOG_JSON };

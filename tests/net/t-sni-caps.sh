@@ -122,3 +122,34 @@ if command -v systemd-socket-activate >/dev/null; then
 	[ "$out" = "from $CLIENT_NAT46 via www.example.test pp=" ] || fail "backend saw: $out"
 	ok "socket activation: the inherited socket serves"
 fi
+
+# snid's "-listen fd:N": a listening socket left open for it, shared by
+# two workers; a number that is no listening socket is a usage error.
+bg FD_PID "$NS_V" python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2])))
+s.listen(128)
+os.dup2(s.fileno(), 5)
+os.execv(sys.argv[3], sys.argv[3:])' $VPS4 8445 "$BIN/edge-sni" -d -j 2 \
+    -resolver 127.0.0.1 -access-log "$T_TMP/fd.log" -listen proxy:fd:5 \
+    -backend-port 443 -nat46-prefix $NAT46 -backend-cidr 2001:db8:1::/64 \
+    2>>"$T_TMP/fd.err"
+wait_for 5 sh -c "[ \$(grep -c 'listener(s)' '$T_TMP/fd.err') -eq 2 ]" ||
+	fail "edge-sni -listen fd:5 did not start: $(cat "$T_TMP/fd.err")"
+# curl's --haproxy-protocol sends the PROXY v1 header "proxy:" expects
+for i in 1 2 3 4; do
+	out=$(ccurl --haproxy-protocol -k --resolve www.example.test:8445:$VPS4 \
+	    https://www.example.test:8445/) || fail "curl to fd:5 failed: $(cat "$T_TMP/fd.err")"
+	[ "$out" = "from $CLIENT_NAT46 via www.example.test pp=" ] || fail "fd:5: backend saw $out"
+done
+wait_for 3 sh -c "[ \$(grep -c '	proxy:fd:5	www.example.test	.*	ok	' '$T_TMP/fd.log') -eq 4 ]" ||
+	fail "fd:5: $(cat "$T_TMP/fd.log")"
+set +e
+nsx "$NS_V" "$BIN/edge-sni" -n -listen fd:9 -nat46-prefix $NAT46 \
+    -backend-cidr 2001:db8:1::/64 2>"$T_TMP/fd9.err"; rc=$?
+set -e
+[ $rc -eq 2 ] && grep -q '"fd:9": not a listening TCP socket' "$T_TMP/fd9.err" ||
+	fail "-listen fd:9 (closed): rc $rc, $(cat "$T_TMP/fd9.err")"
+ok "-listen proxy:fd:5: an inherited socket shared by two workers, PROXY header first; fd:9 refused"

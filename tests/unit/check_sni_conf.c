@@ -190,6 +190,30 @@ START_TEST(snid_unix_and_old_flags)
 	ck_assert(c.l[0].proxy_in);
 	ck_assert_str_eq(c.l[0].spec, "proxy:tcp:443");
 	sni_conf_free(&c);
+	/* go-listener's fd:N, a listening socket left open for us */
+	{
+		struct sockaddr_in sin = { .sin_family = AF_INET };
+		char args[128];
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin,
+		    sizeof(sin)), 0);
+		snprintf(args, sizeof(args), "-listen fd:%d -mode tcp "
+		    "-backend-cidr 192.0.2.0/24", fd);
+		ck_assert_int_eq(parse_args(&c, args), 2);	/* not listening */
+		sni_conf_free(&c);
+		ck_assert_int_eq(listen(fd, 1), 0);
+		ck_assert_int_eq(parse_args(&c, args), 0);
+		ck_assert(c.l[0].inherited);
+		ck_assert_int_eq(c.l[0].ifd, fd);
+		ck_assert_int_eq(c.l[0].addr.ss_family, AF_INET);
+		ck_assert_uint_ne(c.l[0].backend_port, 0);
+		sni_conf_free(&c);
+		close(fd);
+		ck_assert_int_eq(parse_args(&c, args), 2);	/* closed */
+		sni_conf_free(&c);
+	}
 	/* snid's first releases: -backend :PORT or /DIR, -allow,
 	 * -ipv6-source-prefix, -proxy */
 	ck_assert_int_eq(parse_args(&c, "-listen tcp:443 -backend :8443 "
