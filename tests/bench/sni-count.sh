@@ -67,6 +67,9 @@ EOC
 wait_for 5 nsx "$NS" bash -c "exec 3<>/dev/tcp/$BACK/8443" ||
 	fail "the backend did not start"
 
+# TCP segments sent in the namespace
+segs() { nsx "$NS" awk '/^Tcp:/ && $11 ~ /^[0-9]+$/ { print $12 }' \
+	/proc/net/snmp; }
 load() { nsx "$NS" "$LOAD" cps $Q -c "$1" -d "$2" -r 100 127.0.0.1 9443; }
 
 if [ "$WHAT" = ab ]; then
@@ -121,9 +124,14 @@ if [ "$WHAT" = strace ] || [ "$WHAT" = both ]; then
 	strace -c -f -q -o "$T_TMP/strace" -p "$SNI" &
 	sp=$!
 	sleep 0.5
+	g0=$(segs)
 	set -- $(load "$CONC" "$SECS")
+	g1=$(segs)
 	sleep 0.2
 	kill -INT $sp; wait $sp 2>/dev/null || true
+	echo "TCP segments per connection (client, edge-sni, backend):" \
+		"$(awk -v a="$g0" -v b="$g1" -v n="$1" \
+		'BEGIN { printf "%.2f", (b - a) / n }')"
 	echo "syscalls per connection ($1 connections, $CONC in flight):"
 	awk -v n="$1" '$NF ~ /^[a-z_0-9]+$/ && $4 ~ /^[0-9]+$/ &&
 	    $NF != "total" { printf "  %-16s %6.2f\n", $NF, $4 / n }
