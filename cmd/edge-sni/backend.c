@@ -30,7 +30,7 @@ static void
 backend_drop(struct conn *c)
 {
 	if (c->bfd != -1) {
-		ev_io_stop(sni_w.ev, &c->bio);
+		ev_io_forget(sni_w.ev, &c->bio);
 		close(c->bfd);
 		c->bfd = -1;
 	}

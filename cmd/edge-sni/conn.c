@@ -107,10 +107,12 @@ sni_conn_close(struct conn *c, int res)
 	if (c->state == CS_DNS)
 		sni_dns_cancel(&c->dw);
 	ev_timer_stop(sni_w.ev, &c->tm);
-	ev_io_stop(sni_w.ev, &c->cio);
+	/* Our sockets are never shared: close() takes them out of the
+	 * epoll set, no epoll_ctl() needed. */
+	ev_io_forget(sni_w.ev, &c->cio);
 	close(c->cfd);
 	if (c->bfd != -1) {
-		ev_io_stop(sni_w.ev, &c->bio);
+		ev_io_forget(sni_w.ev, &c->bio);
 		close(c->bfd);
 	}
 	sni_pipe_put(&c->up);

@@ -178,7 +178,10 @@ move(struct dir *d, const struct dir *other, int src, int dst)
 		else
 			d->rd = false;
 		nodelay(d, dst);
-		w = d->wr ? send(dst, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT) : 0;
+		/* The last data: held back (MSG_MORE) for the FIN that
+		 * shutdown() or close() sends next to ride on it. */
+		w = d->wr ? send(dst, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT |
+		    (d->eof ? MSG_MORE : 0)) : 0;
 		if (w < 0) {
 			if (errno != EAGAIN)
 				return -1;
