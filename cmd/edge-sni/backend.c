@@ -25,6 +25,7 @@
 #include "engine.h"
 
 static void	connect_next(struct conn *c);
+static bool	try_a(struct conn *c);
 
 static void
 backend_drop(struct conn *c)
@@ -49,6 +50,8 @@ sni_connect_failed(struct conn *c, int err)
 		connect_next(c);
 		return;
 	}
+	if (try_a(c))
+		return;
 	sni_stats.connect_fail++;
 	sni_conn_close(c, err == EMFILE || err == ENFILE ? RES_NOFD : RES_CONNFAIL);
 }
@@ -188,12 +191,11 @@ dns_done(struct conn *c, const struct sni_dns_result *r)
 	int i, n = 0;
 
 	if (r->status != ARES_SUCCESS) {
-		if (c->l->mode == SNI_MODE_TCP && r->family == AF_INET6 &&
-		    r->status == ARES_ENODATA && !c->tried_a) {
-			c->tried_a = true;
-			if (sni_dns_lookup(c->name, AF_INET, &c->dw,
-			    dns_cb, &c->dns) == 0)
-				dns_done(c, &c->dns);
+		if (r->status == ARES_ENODATA && try_a(c))
+			return;
+		if (r->status == ARES_ENODATA && c->refused6) {
+			sni_stats.not_allowed++;
+			sni_conn_close(c, RES_NOTALLOWED);
 			return;
 		}
 		sni_stats.dns_fail++;
@@ -213,6 +215,11 @@ dns_done(struct conn *c, const struct sni_dns_result *r)
 	if (n == 0) {
 		char a[INET6_ADDRSTRLEN];
 
+		if (r->family == AF_INET6)
+			c->refused6 = true;
+		if (try_a(c))
+			return;
+
 		sni_stats.not_allowed++;
 		log_info("%s: refused: resolves to %s, outside the backend "
 		    "networks", c->name, inet_ntop(r->family, &r->a[0], a,
@@ -221,6 +228,24 @@ dns_done(struct conn *c, const struct sni_dns_result *r)
 		return;
 	}
 	connect_next(c);
+}
+
+/*
+ * tcp mode, as snid's dialer does: the name's A record when its AAAA gives
+ * nothing to connect to (no record, none inside the CIDRs, none
+ * answering).  True when the lookup was started: c may be gone already.
+ */
+static bool
+try_a(struct conn *c)
+{
+	if (c->l->mode != SNI_MODE_TCP || c->tried_a)
+		return false;
+	c->tried_a = true;
+	c->state = CS_DNS;
+	ev_timer_start(sni_w.ev, &c->tm, c->conf->dns_ms + 1000);
+	if (sni_dns_lookup(c->name, AF_INET, &c->dw, dns_cb, &c->dns) == 0)
+		dns_done(c, &c->dns);
+	return true;
 }
 
 static void

@@ -52,6 +52,7 @@ struct conn {
 	int			 cfd, bfd;
 	enum cstate		 state;
 	bool			 proxy_done, pg_done, tried_a;
+	bool			 refused6;	/* AAAA outside the CIDRs */
 	uint8_t			*buf;	/* the first bytes; freed at replay */
 	uint32_t		 len, cap, off;
 	struct sockaddr_storage	 client, local, baddr;

@@ -31,6 +31,7 @@ ok "a 1,800-byte hello in 4 records and 6 segments: every byte replayed, answer 
 # tcp mode: no AAAA, so the A record, from the proxy's own address
 bg SNI2_PID "$NS_V" "$BIN/edge-sni" -d -resolver 127.0.0.1 -access-log "$T_TMP/access2.log" \
     -listen tcp:8443 -mode tcp -backend-port 9000 -backend-cidr 203.0.113.0/24 \
+    -backend-cidr 2001:db8:1::/64 \
     2>>"$T_TMP/sni2.log"
 wait_for 5 grep -q "listener(s)" "$T_TMP/sni2.log" || fail "tcp-mode edge-sni did not start"
 out=$(nsx "$NS_C" python3 "$HELLO" $VPS4 8443 v4only.example.test 1800 2 3) ||
@@ -38,6 +39,19 @@ out=$(nsx "$NS_C" python3 "$HELLO" $VPS4 8443 v4only.example.test 1800 2 3) ||
 wait_for 5 grep -q "	tcp:8443	v4only.example.test	203.0.113.7:9000	ok	1800	" "$T_TMP/access2.log" ||
 	fail "no ok line for the A record: $(cat "$T_TMP/access2.log")"
 ok "tcp mode: no AAAA record, the A record's IPv4 back end served"
+# As snid's dialer: the A record too when the AAAA is outside the CIDRs,
+# or does not answer (nothing listens on [2001:db8:1::20]:9000)
+for n in dual dual2; do
+	out=$(nsx "$NS_C" python3 "$HELLO" $VPS4 8443 $n.example.test 700 1 2) ||
+		fail "tcp mode, $n: $out"
+	wait_for 5 grep -q "	tcp:8443	$n.example.test	203.0.113.7:9000	ok	700	" "$T_TMP/access2.log" ||
+		fail "no ok line for $n: $(cat "$T_TMP/access2.log")"
+done
+nsx "$NS_C" python3 "$HELLO" $VPS4 8443 outside.example.test 700 1 1 >/dev/null &&
+	fail "tcp mode served outside.example.test"
+wait_for 5 grep -q "	tcp:8443	outside.example.test	-	not-allowed	" "$T_TMP/access2.log" ||
+	fail "outside.example.test (AAAA outside, no A): $(cat "$T_TMP/access2.log")"
+ok "tcp mode: the A record when the AAAA is outside the CIDRs or refuses the connection; AAAA outside and no A: not-allowed"
 
 # Log rotation: rename the log, SIGHUP, the next line goes to a new file
 mv "$T_TMP/access.log" "$T_TMP/access.log.1"
