@@ -5,8 +5,9 @@
 # its end) fragmented over four TLS records and sent in six TCP segments
 # 0.2 s apart, through edge-sni: the back end receives every byte, in
 # order, and its answer comes back after the client's FIN (half-close).
-# Then tcp mode falling back to the A record for a name without AAAA, to
-# an IPv4 back end; and SIGHUP without -f reopening a rotated access log.
+# Then tcp mode falling back to the A record, an IPv4 back end, when the
+# AAAA gives nothing to connect to (none, outside the CIDRs, no answer);
+# and SIGHUP without -f reopening a rotated access log.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/sni-topo.sh"
 
