@@ -43,6 +43,8 @@ struct probe_sock {
 	uint32_t		 mark;
 	uint16_t		 ident;
 	uint16_t		 seq;
+	/* Set when the socket could not be had for want of permission. */
+	const char		*denied;
 	struct probe_slot	*pending[65536];
 };
 
@@ -158,20 +160,34 @@ open_sock(struct probe_ctx *ctx, struct probe_sock *k)
 		    SOCK_CLOEXEC, proto);
 		if (fd == -1 && (ctx->icmp_mode == PROBE_ICMP_PING ||
 		    (errno != EACCES && errno != EPERM &&
-		    errno != EPROTONOSUPPORT)))
+		    errno != EPROTONOSUPPORT))) {
+			if (errno == EPERM || errno == EACCES)
+				k->denied = "no-icmp-socket";
 			return -errno;
+		}
 	}
 	k->raw = fd == -1;
 	if (k->raw && (fd = socket(k->family, SOCK_RAW | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, proto)) == -1)
+	    SOCK_CLOEXEC, proto)) == -1) {
+		/*
+		 * Neither a ping socket (ping_group_range) nor a raw one
+		 * (CAP_NET_RAW): the caller reports these targets down.
+		 */
+		if (errno == EPERM || errno == EACCES)
+			k->denied = "no-icmp-socket";
 		return -errno;
+	}
 	k->fd = fd;
 	if (k->dev[0] && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, k->dev,
 	    (socklen_t)strlen(k->dev) + 1) == -1)
 		goto fail;
 	if (k->has_mark && setsockopt(fd, SOL_SOCKET, SO_MARK, &k->mark,
-	    sizeof(k->mark)) == -1)
+	    sizeof(k->mark)) == -1) {
+		/* SO_MARK wants CAP_NET_ADMIN or CAP_NET_RAW. */
+		if (errno == EPERM)
+			k->denied = "no-mark";
 		goto fail;
+	}
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
 	    sizeof(rcvbuf)) == -1)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
@@ -254,10 +270,18 @@ probe_icmp_attach(struct probe_ctx *ctx, struct probe_target *t)
 	k->mark = t->mark;
 	k->ident = next_ident++;
 	k->fd = -1;
-	if ((rc = open_sock(ctx, k)) < 0) {
+	if ((rc = open_sock(ctx, k)) < 0 && !k->denied) {
 		free(k);
 		return rc;
 	}
+	if (rc < 0)
+		log_warnx("%s: icmp%s%s: %s: %s; reported down", t->name,
+		    k->dev[0] ? " dev " : "", k->dev, strerror(-rc),
+		    strcmp(k->denied, "no-mark") == 0 ?
+		    "a mark needs CAP_NET_ADMIN or CAP_NET_RAW" :
+		    "neither ping sockets (net.ipv4.ping_group_range) nor "
+		    "raw sockets (CAP_NET_RAW) are allowed");
+	/* A socket that was denied stays, so that its targets share it. */
 	k->next = ctx->socks;
 	ctx->socks = k;
 	t->sock = k;
@@ -304,6 +328,10 @@ probe_icmp_send(struct probe_slot *s)
 	unsigned int tries;
 	ssize_t n;
 
+	if (k->fd == -1) {
+		probe_done(s, false, 0, k->denied);
+		return;
+	}
 	/* Skip sequence numbers still in use (a very slow reply). */
 	for (tries = 0; tries < 65536 && k->pending[k->seq]; tries++)
 		k->seq++;
