@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 
 
@@ -81,7 +82,8 @@ make_env(const char *const env[])
 
 static int
 do_spawn(bool path, const char *file, const char *const argv[],
-    const char *const env[], pid_t *pid)
+    const char *const env[], const posix_spawn_file_actions_t *fa,
+    pid_t *pid)
 {
 	posix_spawnattr_t	 attr;
 	sigset_t		 none, all;
@@ -106,10 +108,10 @@ do_spawn(bool path, const char *file, const char *const argv[],
 	/* The prototypes lack const on argv and envp, but they are not
 	 * modified. */
 	if (path)
-		r = posix_spawnp(pid, file, NULL, &attr,
+		r = posix_spawnp(pid, file, fa, &attr,
 		    (char *const *)(uintptr_t)argv, envp);
 	else
-		r = posix_spawn(pid, file, NULL, &attr,
+		r = posix_spawn(pid, file, fa, &attr,
 		    (char *const *)(uintptr_t)argv, envp);
 	posix_spawnattr_destroy(&attr);
 out:
@@ -123,7 +125,33 @@ spawn(const char *const argv[], const char *const env[], pid_t *pid)
 {
 	if (argv == NULL || argv[0] == NULL)
 		return -EINVAL;
-	return do_spawn(true, argv[0], argv, env, pid);
+	return do_spawn(true, argv[0], argv, env, NULL, pid);
+}
+
+int
+spawn_io(const char *const argv[], const char *const env[], int in_fd,
+    int out_fd, int err_fd, pid_t *pid)
+{
+	posix_spawn_file_actions_t fa;
+	int r;
+
+	if (argv == NULL || argv[0] == NULL)
+		return -EINVAL;
+	if ((r = posix_spawn_file_actions_init(&fa)) != 0)
+		return -r;
+	/* dup2 onto 0, 1 or 2 clears close-on-exec on the copy only. */
+	if ((in_fd >= 0 && (r = posix_spawn_file_actions_adddup2(&fa, in_fd,
+	    STDIN_FILENO)) != 0) || (out_fd >= 0 &&
+	    (r = posix_spawn_file_actions_adddup2(&fa, out_fd,
+	    STDOUT_FILENO)) != 0) || (err_fd >= 0 &&
+	    (r = posix_spawn_file_actions_adddup2(&fa, err_fd,
+	    STDERR_FILENO)) != 0)) {
+		posix_spawn_file_actions_destroy(&fa);
+		return -r;
+	}
+	r = do_spawn(true, argv[0], argv, env, &fa, pid);
+	posix_spawn_file_actions_destroy(&fa);
+	return r;
 }
 
 static int
@@ -153,13 +181,19 @@ spawn_wait(const char *const argv[], const char *const env[])
 }
 
 int
+spawn_reap(pid_t pid)
+{
+	return wait_for(pid);
+}
+
+int
 spawn_sh(const char *cmd, const char *const env[], pid_t *pid)
 {
 	const char *argv[] = { "sh", "-c", cmd, NULL };
 
 	if (cmd == NULL)
 		return -EINVAL;
-	return do_spawn(false, "/bin/sh", argv, env, pid);
+	return do_spawn(false, "/bin/sh", argv, env, NULL, pid);
 }
 
 int

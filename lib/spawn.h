@@ -27,6 +27,13 @@ int	spawn(const char *const argv[], const char *const env[], pid_t *pid);
 /* Run and wait: exit status 0..255, 128 + signal number when killed, or
  * -errno when it could not be started. */
 int	spawn_wait(const char *const argv[], const char *const env[]);
+/* As spawn(), with the child's standard input, output and error taken
+ * from in_fd, out_fd and err_fd (-1: inherited).  Open them close-on-exec
+ * (pipe2(O_CLOEXEC)) so the child keeps only the copies. */
+int	spawn_io(const char *const argv[], const char *const env[], int in_fd,
+	    int out_fd, int err_fd, pid_t *pid);
+/* Wait for a child started by spawn() or spawn_io(): as spawn_wait(). */
+int	spawn_reap(pid_t pid);
 /* A hook written as a shell command line in a configuration file (as
  * wg-quick's PostUp): runs "/bin/sh -c cmd" without waiting. */
 int	spawn_sh(const char *cmd, const char *const env[], pid_t *pid);

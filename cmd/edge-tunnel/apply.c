@@ -138,6 +138,12 @@ tunnel_apply_one(struct nl *nl, const struct tunnel_conf *tc, struct act *a,
 		return tunnel_nat_apply(tc, err, errlen);
 	case A_NAT_DEL:
 		return tunnel_nat_delete(tc->name);
+	case A_SAVE:
+		return tunnel_save(tc, err, errlen);
+	case A_DNS_SET:
+		return tunnel_dns_set(tc, err, errlen);
+	case A_DNS_DEL:
+		return tunnel_dns_unset(tc->name, err, errlen);
 	case A_STATE_DEL: {
 		char path[256];
 
@@ -231,6 +237,12 @@ tunnel_undo_one(struct nl *nl, const struct tunnel_conf *tc, struct act *a)
 	case A_NAT_APPLY:
 		tunnel_nat_delete(tc->name);
 		break;
+	case A_DNS_SET: {
+		char err[256];
+
+		tunnel_dns_unset(tc->name, err, sizeof(err));
+		break;
+	}
 	default:
 		break;
 	}
@@ -271,6 +283,9 @@ tunnel_state_write(const struct tunnel_conf *tc, const struct want *w)
 		fprintf(f, "link %s\n", tc->wires[i].name);
 	for (i = 0; i < tc->nbridges; i++)
 		fprintf(f, "link %s\n", tc->bridges[i].name);
+	/* resolvconf holds a record under the interface's name. */
+	if (tc->ndns > 0)
+		fprintf(f, "dns\n");
 	if (fclose(f) != 0 || rename(tmp, path) < 0) {
 		unlink(tmp);
 		return -errno;

@@ -166,11 +166,6 @@ tunnel_plan_links(struct plan *pl, struct nl *nl, const struct tunnel_conf *tc,
 				a->u.li.u.vxlan.no_udp_csum = wi->no_csum;
 				a->u.li.u.vxlan.learning = true;
 			}
-			/* Checked only when the wire is made: ethtool's
-			 * features are not compared by diff. */
-			if (wi->no_csum)
-				tunnel_plan_add(pl, A_CSUM_OFF, wi->name,
-				    "~ link %s checksum offload off", wi->name);
 		} else if (l->mtu != mtu &&
 		    (a = tunnel_plan_add(pl, A_LINK_MTU, wi->name, "~ link %s mtu %u "
 		    "(now %u)", wi->name, mtu, l->mtu)) != NULL)
@@ -186,6 +181,15 @@ tunnel_plan_links(struct plan *pl, struct nl *nl, const struct tunnel_conf *tc,
 			a = tunnel_plan_add(pl, A_LINK_MASTER, wi->name, "~ link %s "
 			    "nomaster", wi->name);
 		}
+		/* Checksum = off: offload is turned off when the wire is made
+		 * and checked on every run (ethtool -K can turn it on). */
+		if (wi->no_csum && l == NULL)
+			tunnel_plan_add(pl, A_CSUM_OFF, wi->name,
+			    "~ link %s checksum offload off", wi->name);
+		else if (wi->no_csum && tunnel_offload_csum_get(wi->name) > 0)
+			tunnel_plan_add(pl, A_CSUM_OFF, wi->name,
+			    "~ link %s checksum offload off (now on)",
+			    wi->name);
 		if ((l == NULL || !(l->flags & IFF_UP)))
 			tunnel_plan_add(pl, A_LINK_UP, wi->name, "~ link %s up",
 			    wi->name);

@@ -17,7 +17,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: edge-tunnel [-nv] up | down | sync | diff CONFIG\n"
+	    "usage: edge-tunnel [-nv] up | down | sync | diff | save CONFIG\n"
 	    "       edge-tunnel [-nv] reresolve CONFIG\n"
 	    "       edge-tunnel strip CONFIG\n"
 	    "       edge-tunnel show [-sk] INTERFACE | CONFIG\n"
@@ -122,12 +122,14 @@ main(int argc, char *argv[])
 	} else if (strcmp(verb, "reresolve") == 0) {
 		rc = tunnel_reresolve(&tc, &o);
 	} else if (strcmp(verb, "up") == 0 || strcmp(verb, "down") == 0 ||
-	    strcmp(verb, "sync") == 0 || strcmp(verb, "diff") == 0) {
+	    strcmp(verb, "sync") == 0 || strcmp(verb, "diff") == 0 ||
+	    strcmp(verb, "save") == 0) {
 		enum tunnel_verb v = verb[0] == 'u' ? VERB_UP :
 		    verb[0] == 'd' && verb[1] == 'o' ? VERB_DOWN :
+		    strcmp(verb, "save") == 0 ? VERB_SAVE :
 		    verb[0] == 's' ? VERB_SYNC : VERB_DIFF;
 
-		if (v != VERB_DOWN && tunnel_resolve(&tc, NULL, err,
+		if (v != VERB_DOWN && v != VERB_SAVE && tunnel_resolve(&tc, NULL, err,
 		    sizeof(err)) > 0) {
 			/* An unresolved name keeps its peer without an
 			 * endpoint, as a roaming peer; reresolve finds it

@@ -5,8 +5,15 @@
  * software when Checksum = off, so nothing relies on hardware that is not
  * there (the tunnel's tun device under a userspace WireGuard).
  */
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/ethtool_netlink.h>
@@ -88,5 +95,29 @@ tunnel_offload_csum_off(const char *ifname)
 		rc = e.err != 0 ? e.err : -EIO;
 out:
 	nl_close(&nl);
+	return rc;
+}
+
+/*
+ * Whether transmit checksum offload is on: ETHTOOL_GTXCSUM answers for
+ * the features above that a VXLAN link has (IPv4, IPv6 and generic
+ * checksums) in one value, with no bit names to look up.
+ */
+int
+tunnel_offload_csum_get(const char *ifname)
+{
+	struct ethtool_value ev;
+	struct ifreq ifr;
+	int fd, rc;
+
+	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	memset(&ev, 0, sizeof(ev));
+	strlcpy(ifr.ifr_name, ifname, sizeof(ifr.ifr_name));
+	ev.cmd = ETHTOOL_GTXCSUM;
+	ifr.ifr_data = (void *)&ev;
+	rc = ioctl(fd, SIOCETHTOOL, &ifr) < 0 ? -errno : ev.data != 0;
+	close(fd);
 	return rc;
 }

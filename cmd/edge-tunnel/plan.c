@@ -913,6 +913,63 @@ plan_rules(struct plan *pl, const struct live *lv, const struct want *w,
 	}
 }
 
+/* resolvconf's lines on one line, separated by "; ". */
+static void
+oneline(const char *in, char *buf, size_t len)
+{
+	size_t i, o = 0;
+
+	for (i = 0; in[i] != '\0' && o + 3 < len; i++) {
+		if (in[i] != '\n')
+			buf[o++] = in[i];
+		else if (in[i + 1] != '\0') {
+			buf[o++] = ';';
+			buf[o++] = ' ';
+		}
+	}
+	buf[o] = '\0';
+}
+
+/*
+ * DNS: what resolvconf holds for the interface against the file.  When it
+ * cannot be read back (a resolvconf without -l or an interface directory),
+ * DNS is set when the interface is made or first asked for, and not
+ * compared afterwards.
+ */
+static void
+plan_dns(struct plan *pl, const struct tunnel_conf *tc, const struct live *lv,
+    bool exists)
+{
+	char want[2048], live[2048], one[2048];
+	bool owned = tunnel_owned(lv, "dns");
+	int known = 0;
+
+	if (tc->ndns == 0 && !owned)
+		return;
+	tunnel_dns_text(tc, want, sizeof(want));
+	if (exists)
+		known = tunnel_dns_read(tc->name, live, sizeof(live));
+	if (tc->ndns == 0) {
+		if (!known || live[0] != '\0')
+			tunnel_plan_add(pl, A_DNS_DEL, NULL, "- dns %s", tc->name);
+		return;
+	}
+	if (exists && !known && owned)
+		return;
+	if (known && strcmp(live, want) == 0)
+		return;
+	oneline(want, one, sizeof(one));
+	if (known && live[0] != '\0') {
+		char was[2048];
+
+		oneline(live, was, sizeof(was));
+		tunnel_plan_add(pl, A_DNS_SET, NULL, "~ dns %s: %s (now %s)",
+		    tc->name, one, was);
+	} else
+		tunnel_plan_add(pl, A_DNS_SET, NULL, "+ dns %s: %s", tc->name,
+		    one);
+}
+
 static bool
 has_nat(const struct tunnel_conf *tc)
 {
@@ -946,6 +1003,7 @@ tunnel_run(struct tunnel_conf *tc, enum tunnel_verb verb,
 	struct act *a;
 	char err[512];
 	bool exists, userspace, down = verb == VERB_DOWN, failed = false;
+	bool save = verb == VERB_SAVE;
 	bool hooks = verb == VERB_UP || verb == VERB_DOWN;
 	size_t i, first_wg = (size_t)-1, nchanges = 0;
 	int rc, problems = 0;
@@ -975,14 +1033,24 @@ tunnel_run(struct tunnel_conf *tc, enum tunnel_verb verb,
 		goto fail;
 	}
 
-	if (down) {
+	if (down || save) {
 		if (!exists) {
 			log_warnx("%s is not up", tc->name);
 			goto fail;
 		}
 		if (hooks)
 			add_hooks(&pl, tc, HOOK_PREDOWN);
-		build_want(tc, &nl, &lv, &w);
+		if (build_want(tc, &nl, &lv, &w) < 0) {
+			log_warnx("out of memory");
+			goto fail;
+		}
+		tc->auto_fwmark = w.auto_table != 0 ? w.fwmark : 0;
+		/* As wg-quick: after PreDown, while everything is there. */
+		if (save || tc->save_config)
+			tunnel_plan_add(&pl, A_SAVE, NULL, "~ save %s to %s",
+			    tc->name, tc->path);
+		if (save)
+			goto run;
 		plan_rules(&pl, &lv, &w, true);
 		plan_routes(&pl, tc, &lv, &w, true);
 		{
@@ -995,6 +1063,8 @@ tunnel_run(struct tunnel_conf *tc, enum tunnel_verb verb,
 		tunnel_plan_links(&pl, &nl, tc, &lv, 0, true);
 		tunnel_plan_add(&pl, A_LINK_DEL, tc->name, "- link %s (wireguard)",
 		    tc->name);
+		if (tc->ndns > 0 || tunnel_owned(&lv, "dns"))
+			tunnel_plan_add(&pl, A_DNS_DEL, NULL, "- dns %s", tc->name);
 		tunnel_plan_add(&pl, A_STATE_DEL, NULL, "- state file");
 		if (hooks)
 			add_hooks(&pl, tc, HOOK_POSTDOWN);
@@ -1038,6 +1108,7 @@ tunnel_run(struct tunnel_conf *tc, enum tunnel_verb verb,
 	tunnel_plan_addrs(&pl, &nl, tc->name, wl, tc->addrs, tc->naddrs);
 	if (!exists || !(wl->flags & IFF_UP))
 		tunnel_plan_add(&pl, A_LINK_UP, tc->name, "~ link %s up", tc->name);
+	plan_dns(&pl, tc, &lv, exists);
 	if (w.auto_table != 0 && has_default(tc, AF_INET)) {
 		char v[8] = "";
 		int fd = open("/proc/sys/net/ipv4/conf/all/src_valid_mark",
@@ -1103,8 +1174,9 @@ run:
 			log_warnx("%s: %s: %s", tc->name, a->desc + 2,
 			    err[0] ? err : strerror(rc < 0 ? -rc : EIO));
 			failed = true;
-			/* down goes on: remove as much as can be removed. */
-			if (!down)
+			/* down goes on: remove as much as can be removed,
+			 * unless the live state could not be saved first. */
+			if (!down || a->type == A_SAVE)
 				break;
 			continue;
 		}
@@ -1118,7 +1190,7 @@ run:
 				tunnel_undo_one(&nl, tc, &pl.v[i]);
 		log_warnx("%s: up failed; what it made was removed", tc->name);
 	}
-	if (!down && !failed)
+	if (!down && !save && !failed)
 		if ((rc = tunnel_state_write(tc, &w)) < 0)
 			log_warnx("%s/tunnel-%s.state: %s", TUNNEL_STATE_DIR,
 			    tc->name, strerror(-rc));

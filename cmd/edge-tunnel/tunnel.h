@@ -149,7 +149,7 @@ struct tunnel_opts {
 	int	verbose;
 };
 
-enum tunnel_verb { VERB_UP, VERB_DOWN, VERB_SYNC, VERB_DIFF };
+enum tunnel_verb { VERB_UP, VERB_DOWN, VERB_SYNC, VERB_DIFF, VERB_SAVE };
 
 /* Compute what to change and (unless diff or dry run) do it.  Prints the
  * plan on stdout for diff and -n.  Returns the number of changes (diff:
@@ -169,8 +169,24 @@ int	tunnel_nat_delete(const char *ifname);
 /* A text form of the desired ruleset, for plans. */
 void	tunnel_nat_describe(const struct tunnel_conf *tc, char *buf, size_t len);
 
+/* dns.c: DNS = through resolvconf(8), as wg-quick. */
+/* The nameserver and search lines the file asks for ("" for none). */
+void	tunnel_dns_text(const struct tunnel_conf *tc, char *buf, size_t len);
+/* What resolvconf holds for the interface, the same lines: 1 with buf
+ * filled ("" when nothing), 0 when it cannot be read back. */
+int	tunnel_dns_read(const char *ifname, char *buf, size_t len);
+/* resolvconf -a / -d.  0 or -errno (-EIO: it failed), err set. */
+int	tunnel_dns_set(const struct tunnel_conf *tc, char *err, size_t errlen);
+int	tunnel_dns_unset(const char *ifname, char *err, size_t errlen);
+
+/* save.c: write the live interface back into its file (SaveConfig =
+ * true, the save verb).  0 or -errno, err set. */
+int	tunnel_save(const struct tunnel_conf *tc, char *err, size_t errlen);
+
 /* offload.c: turn checksum offload off on a link.  0 or -errno. */
 int	tunnel_offload_csum_off(const char *ifname);
+/* Whether it is on: 1 yes, 0 no, -errno. */
+int	tunnel_offload_csum_get(const char *ifname);
 
 /* show.c */
 int	tunnel_show(const char *ifname, bool script, bool keys);

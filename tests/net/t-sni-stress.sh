@@ -40,7 +40,7 @@ wait_for 8 sh -c "[ \$(grep -c '	hello-timeout	' '$T_TMP/access.log') -ge 400 ]"
 	fail "slow clients not closed at the hello timeout: $(grep -c '	hello-timeout	' "$T_TMP/access.log")"
 ok "400 hello-timeout lines"
 kill "$SLOW_PID"
-kill "$SNI_PID"; wait "$SNI_PID" 2>/dev/null || true
+sni_stop
 [ "$(grep -c '	ok	' "$T_TMP/access.log")" -eq 20 ] || fail "not 20 ok lines"
 ! grep -qv '^[0-9]*\.[0-9]*	[^	]*	[^	]*	[^	]*	[^	]*	[^	]*	[0-9]*	[0-9]*	[0-9]*$' "$T_TMP/access.log" ||
 	fail "torn access-log lines from two workers"
@@ -88,3 +88,6 @@ sleep 0.3
 ccurl -k --max-time 3 --resolve www.example.test:443:$VPS4 \
     https://www.example.test/ >/dev/null || fail "not served once under the cap"
 ok "connection cap holds and releases"
+
+sni_stop
+ok "SIGTERM: exit 0, no sanitizer report"
