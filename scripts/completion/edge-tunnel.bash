@@ -20,7 +20,7 @@ _edge_tunnel_configs()
 _edge_tunnel()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} verb= w i nargs=0
-	local verbs="up down sync diff reresolve strip show"
+	local verbs="up down sync diff save reresolve strip show"
 
 	COMPREPLY=()
 	for ((i = 1; i < COMP_CWORD; i++)); do
@@ -54,7 +54,7 @@ _edge_tunnel()
 	case $verb in
 	show)	COMPREPLY=($(compgen -W "$(ls /sys/class/net 2>/dev/null)
 		    $(_edge_tunnel_configs)" -- "$cur")) ;;
-	up|down|sync|diff|reresolve|strip)
+	up|down|sync|diff|save|reresolve|strip)
 		COMPREPLY=($(compgen -W "$(_edge_tunnel_configs)" -- "$cur")) ;;
 	esac
 }

@@ -67,7 +67,7 @@ printf '# not a tunnel\n[Listener]\nListen = 443\n' >"$T_TMP/etc1/sni.conf"
 printf '  [interface]\n' >"$T_TMP/etc2/wgb.conf"
 export EDGE_TUNNEL_CONFDIRS="$T_TMP/etc1 $T_TMP/etc2"
 only "edge-tunnel <tab>" "$(comp edge-tunnel '')" \
-	up down sync diff reresolve strip show
+	up down sync diff save reresolve strip show
 only "edge-tunnel up <tab>" "$(comp edge-tunnel up '')" wga wgb
 only "edge-tunnel -n reresolve w<tab>" "$(comp edge-tunnel -n reresolve w)" wga wgb
 only "edge-tunnel up wga <tab>" "$(comp edge-tunnel up wga '')"

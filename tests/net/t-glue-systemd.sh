@@ -456,7 +456,7 @@ if glue_have edge-probe && glue_have edge-failover; then
 		bg FO "$H" setpriv --no-new-privs --bounding-set "-all,$keep" "${cmd[@]}" \
 			2>"$T_TMP/fo-$drop.log"
 		sleep 3
-		glue_fo_routed && fail "the pipeline routed without CAP_${drop^^}"
+		glue_fo_routed && { cat "$T_TMP/fo-$drop.log"; ip -n "$H" route; fail "the pipeline routed without CAP_${drop^^}"; }
 		kill "$(glue_pid edge-probe)" "$(glue_pid edge-failover)" 2>/dev/null || true
 		wait_for 3 glue_gone edge-probe edge-failover || fail "pipeline left running"
 	done

@@ -162,6 +162,29 @@ START_TEST(test_first_results_decide)
 }
 END_TEST
 
+static bool
+all_lost(uint64_t t, uint32_t *rtt, void *arg)
+{
+	return false;
+}
+
+/* A gateway dead from the start is never up, not even for its first
+ * results (too few for a loss percentage): it goes down after DownAfter.
+ * It used to come up at the first lost result and get the route. */
+START_TEST(test_first_results_lost)
+{
+	struct sim s;
+
+	sim_init(&s, new_gw("wan"));
+	run(&s, 0, 3000, all_lost, NULL);
+	ck_assert_int_eq(s.gw->state, FO_DOWN);
+	ck_assert_uint_eq(s.nch, 1);
+	ck_assert_int_eq(s.ch[0].from, FO_UNKNOWN);
+	ck_assert_uint_le(s.ch[0].at, 1000);
+	free(s.gw);
+}
+END_TEST
+
 /* Total outage: down within a second with 200 ms probes, timeout 200 ms
  * and down-after 600 ms, whenever in the probe cycle it starts. */
 START_TEST(test_outage_fast)
@@ -811,6 +834,7 @@ make_failover_suite(void)
 	TCase *tc = tcase_create("health");
 
 	tcase_add_test(tc, test_first_results_decide);
+	tcase_add_test(tc, test_first_results_lost);
 	tcase_add_test(tc, test_outage_fast);
 	tcase_add_test(tc, test_short_loss_ignored);
 	tcase_add_test(tc, test_failback_waits);
