@@ -43,7 +43,7 @@ grep -q '^User' "$T_TMP/sni.conf" && fail "the example file sets User under a Dy
 # The example's back ends: nginx (443, 80), SSH on [2001:db8:1::22]:22
 bg SSH_PID "$NS_H" socat TCP6-LISTEN:22,bind=[2001:db8:1::22],reuseaddr,fork \
     SYSTEM:'echo "SSH-2.0-test $SOCAT_PEERADDR"; exec cat'
-wait_for 5 nsx "$NS_H" bash -c "exec 3<>/dev/tcp/2001:db8:1::22/22" || fail "socat did not start"
+wait_for 20 nsx "$NS_H" bash -c "exec 3<>/dev/tcp/2001:db8:1::22/22" || fail "socat did not start"
 
 # ExecStartPre, with the topology's route taken away first
 ip -n "$NS_V" -6 route del local $NAT46/96 dev lo
@@ -59,7 +59,7 @@ echo "+ setpriv ... ${cmd[*]} -resolver 127.0.0.1"
 bg SNI_PID "$NS_V" setpriv --reuid=nobody --regid=nogroup --clear-groups \
     --inh-caps=-all,+$cap --ambient-caps=-all,+$cap --bounding-set=-all,+$cap $nnp \
     "${cmd[@]}" -resolver 127.0.0.1 2>>"$T_TMP/sni.log"
-wait_for 5 nsx "$NS_V" bash -c "exec 3<>/dev/tcp/$VPS4/443" ||
+wait_for 20 nsx "$NS_V" bash -c "exec 3<>/dev/tcp/$VPS4/443" ||
 	fail "did not bind 443 with $cap alone: $(cat "$T_TMP/sni.log")"
 grep -q '^CapEff:	0000000000000400$' "/proc/$SNI_PID/status" ||
 	fail "unexpected capabilities: $(grep Cap "/proc/$SNI_PID/status")"
@@ -85,11 +85,11 @@ mapfile -t ex < <(sni_example "$MAN" 5 | sni_cmd)
 [ "${ex[0]}" = "systemctl kill -s USR1 edge-sni" ] || fail "the counters example changed: ${ex[0]}"
 rm -f "$RUN/edge-sni.prom"
 kill -USR1 "$SNI_PID"
-wait_for 5 test -s "$RUN/edge-sni.prom" || fail "no statistics file after SIGUSR1"
+wait_for 20 test -s "$RUN/edge-sni.prom" || fail "no statistics file after SIGUSR1"
 out=$(bash -c "${ex[1]//\/run\/edge-sni/$RUN}") || fail "${ex[1]}: nothing"
 echo "$out" | grep -q '^edge_sni_results_total{worker="0",result="ok"} [1-9]' ||
 	fail "counters: $out"
-wait_for 5 grep -q "	no-sni	" "$ALOG" || fail "the refusal is not logged: $(cat "$ALOG")"
+wait_for 20 grep -q "	no-sni	" "$ALOG" || fail "the refusal is not logged: $(cat "$ALOG")"
 # on a copy of the log: lines still coming (a probe's) don't race it
 mkdir -p "$T_TMP/snap"
 cp "$ALOG" "$T_TMP/snap/access.log"
@@ -106,7 +106,7 @@ ok "counters example: SIGUSR1 writes the textfile, the awk line prints the $((al
 reload=$(key ExecReload)
 [ "$reload" = '/bin/kill -HUP $MAINPID' ] || fail "ExecReload changed: $reload"
 MAINPID=$SNI_PID bash -c "$reload"
-wait_for 5 grep -q "configuration reloaded, 4 listener" "$T_TMP/sni.log" ||
+wait_for 20 grep -q "configuration reloaded, 4 listener" "$T_TMP/sni.log" ||
 	fail "ExecReload did not reload: $(cat "$T_TMP/sni.log")"
 ccurl -k --resolve www.example.test:443:$VPS4 https://www.example.test/ >/dev/null ||
 	fail "not serving after the reload"
@@ -118,7 +118,7 @@ if command -v systemd-socket-activate >/dev/null; then
 	    "$BIN/edge-sni" -d -resolver 127.0.0.1 -access-log "$T_TMP/act.log" \
 	    -listen tcp:8443 -backend-port 443 -mode nat46 -nat46-prefix $NAT46 \
 	    -backend-cidr 2001:db8:1::/64 2>>"$T_TMP/act.err"
-	wait_for 3 nsx "$NS_V" bash -c "ss -Hltn 'sport = :8443' | grep -q 8443" ||
+	wait_for 20 nsx "$NS_V" bash -c "ss -Hltn 'sport = :8443' | grep -q 8443" ||
 		fail "systemd-socket-activate did not listen"
 	out=$(ccurl -k --resolve www.example.test:8443:$VPS4 https://www.example.test:8443/) ||
 		fail "curl through a socket-activated edge-sni failed: $(cat "$T_TMP/act.err")"
@@ -139,7 +139,7 @@ os.execv(sys.argv[3], sys.argv[3:])' $VPS4 8445 "$BIN/edge-sni" -d -j 2 \
     -resolver 127.0.0.1 -access-log "$T_TMP/fd.log" -listen proxy:fd:5 \
     -backend-port 443 -nat46-prefix $NAT46 -backend-cidr 2001:db8:1::/64 \
     2>>"$T_TMP/fd.err"
-wait_for 5 sh -c "[ \$(grep -c 'listener(s)' '$T_TMP/fd.err') -eq 2 ]" ||
+wait_for 20 sh -c "[ \$(grep -c 'listener(s)' '$T_TMP/fd.err') -eq 2 ]" ||
 	fail "edge-sni -listen fd:5 did not start: $(cat "$T_TMP/fd.err")"
 # curl's --haproxy-protocol sends the PROXY v1 header "proxy:" expects
 for i in 1 2 3 4; do
@@ -147,7 +147,7 @@ for i in 1 2 3 4; do
 	    https://www.example.test:8445/) || fail "curl to fd:5 failed: $(cat "$T_TMP/fd.err")"
 	[ "$out" = "from $CLIENT_NAT46 via www.example.test pp=" ] || fail "fd:5: backend saw $out"
 done
-wait_for 3 sh -c "[ \$(grep -c '	proxy:fd:5	www.example.test	.*	ok	' '$T_TMP/fd.log') -eq 4 ]" ||
+wait_for 20 sh -c "[ \$(grep -c '	proxy:fd:5	www.example.test	.*	ok	' '$T_TMP/fd.log') -eq 4 ]" ||
 	fail "fd:5: $(cat "$T_TMP/fd.log")"
 set +e
 nsx "$NS_V" "$BIN/edge-sni" -n -listen fd:9 -nat46-prefix $NAT46 \

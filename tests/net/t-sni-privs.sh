@@ -56,7 +56,7 @@ Nat46Prefix = $NAT46
 BackendCIDR = 2001:db8:1::/64
 EOC
 kill -HUP "$SNI_PID"
-wait_for 5 sh -c "[ \$(grep -c 'configuration reloaded, 2 listener' '$T_TMP/sni.log') -ge 2 ]" ||
+wait_for 20 sh -c "[ \$(grep -c 'configuration reloaded, 2 listener' '$T_TMP/sni.log') -ge 2 ]" ||
 	fail "not reloaded by both workers: $(cat "$T_TMP/sni.log")"
 grep -q "cannot listen" "$T_TMP/sni.log" && fail "reload could not bind: $(cat "$T_TMP/sni.log")"
 [ "$(nsx "$NS_V" ss -Hltn 'sport = :80' | wc -l)" -eq 2 ] ||
@@ -70,7 +70,7 @@ ok "SIGHUP after the drop to nobody: port 80 bound by both workers and serving"
 bg SNI2_PID "$NS_V" "$BIN/edge-sni" -d -u nobody -resolver 127.0.0.1 -a '' \
     -listen tcp:8443 -backend-port 443 -nat46-prefix $NAT46 \
     -backend-cidr 2001:db8:1::/64 2>"$T_TMP/sni2.log"
-wait_for 5 grep -q "listener(s)" "$T_TMP/sni2.log" || fail "second edge-sni did not start"
+wait_for 20 grep -q "listener(s)" "$T_TMP/sni2.log" || fail "second edge-sni did not start"
 [ "$(caps "$SNI2_PID" | cut -d' ' -f1-3)" = "65534 0000000000000000 0000000000000000" ] ||
 	fail "without -f: $(caps "$SNI2_PID")"
 out=$(ccurl -k --resolve www.example.test:8443:$VPS4 https://www.example.test:8443/) ||

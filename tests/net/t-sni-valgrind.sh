@@ -101,7 +101,7 @@ out=$( (printf 'PROXY TCP4 203.0.113.9 198.51.100.1 5555 2222\r\n'; sleep 0.5
     echo hi; sleep 0.5) | nsx "$NS_C" timeout 60 socat -t 10 - TCP:$VPS4:2222)
 [ "$out" = "$(printf 'SSH-2.0-test\nhi')" ] || fail "static: $out"
 n=$((n + 1))
-wait_for 10 test -S "$T_TMP/u/u.test" || fail "openssl s_server did not start"
+wait_for 20 test -S "$T_TMP/u/u.test" || fail "openssl s_server did not start"
 vcurl -k --resolve u.test:4443:$VPS4 https://u.test:4443/ |
 	grep -q "s_server" || fail "unix mode: no page from openssl s_server"
 vcurl -k --resolve nosock.example.test:4443:$VPS4 https://nosock.example.test:4443/ 2>/dev/null &&
