@@ -34,6 +34,10 @@ sni_nginx
 head -c 3000000 /dev/urandom >"$T_TMP/big"
 bg ECHO_PID "$NS_H" socat TCP6-LISTEN:2222,bind=[2001:db8:1::20],reuseaddr,fork \
     SYSTEM:'echo "SSH-2.0-test"; exec cat'
+# a PostgreSQL stand-in: takes edge-sni's SSLRequest, says "S", then
+# answers with the SHA-256 of the TLS bytes replayed to it
+bg PG_PID "$NS_H" socat TCP6-LISTEN:5432,bind=[2001:db8:1::20],reuseaddr,fork \
+    SYSTEM:'head -c 8 >/dev/null; printf S; exec sha256sum'
 mkdir -p "$T_TMP/u"
 # (openssl prints the path into 32 bytes: keep it short)
 bg TLSU_PID "$NS_V" openssl s_server -quiet -unix "$T_TMP/u/u.test" \
@@ -68,6 +72,12 @@ Mode = static
 Backend = [2001:db8:1::20]:2222
 Nat46Prefix = $NAT46
 AcceptProxy = yes
+
+[Listener]
+Listen = tcp:5432
+Protocol = postgres
+Nat46Prefix = $NAT46
+BackendCIDR = 2001:db8:1::/64
 
 [Listener]
 Listen = tcp:4443
@@ -107,6 +117,9 @@ vcurl -k --resolve u.test:4443:$VPS4 https://u.test:4443/ |
 vcurl -k --resolve nosock.example.test:4443:$VPS4 https://nosock.example.test:4443/ 2>/dev/null &&
 	fail "unix mode: served a name without a socket"
 n=$((n + 2))
+PG=1 nsx "$NS_C" python3 "$TOP/tests/net/sni-hello.py" $VPS4 5432 db.example.test 1800 3 3 ||
+	fail "postgres listener: the hello did not arrive whole"
+n=$((n + 1))
 # refusals: no SNI, not TLS, no Host, bad PROXY header, no such name,
 # outside the CIDRs, into the NAT46 prefix
 echo | nsx "$NS_C" timeout 60 openssl s_client -connect $VPS4:443 -noservername >/dev/null 2>&1 || true
@@ -147,4 +160,4 @@ rc=0
 wait "$SNI_PID" || rc=$?
 [ $rc -eq 0 ] || { cat "$T_TMP/vg.log"; fail "valgrind: exit $rc"; }
 [ ! -s "$T_TMP/vg.log" ] || { cat "$T_TMP/vg.log"; fail "valgrind reported"; }
-ok "under valgrind: $n connections in all five modes and eleven outcomes, a 3 MB transfer, SIGUSR1, SIGHUP reload, SIGTERM: no error, no leak"
+ok "under valgrind: $n connections in all five modes, Postgres included, and eleven outcomes, a 3 MB transfer, SIGUSR1, SIGHUP reload, SIGTERM: no error, no leak"
