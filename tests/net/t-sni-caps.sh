@@ -105,12 +105,25 @@ ok "counters example: SIGUSR1 writes the textfile, the awk line prints the $((al
 # ExecReload
 reload=$(key ExecReload)
 [ "$reload" = '/bin/kill -HUP $MAINPID' ] || fail "ExecReload changed: $reload"
+# with a new listener below 1024: the ambient capability binds it
+cat >>"$T_TMP/sni.conf" <<EOC
+
+[Listener]
+Listen = tcp:993
+Mode = static
+Backend = [2001:db8:1::22]:22
+Nat46Prefix = $NAT46
+EOC
 MAINPID=$SNI_PID bash -c "$reload"
-wait_for 20 grep -q "configuration reloaded, 4 listener" "$T_TMP/sni.log" ||
+wait_for 20 grep -q "configuration reloaded, 5 listener" "$T_TMP/sni.log" ||
 	fail "ExecReload did not reload: $(cat "$T_TMP/sni.log")"
+grep -q "cannot listen" "$T_TMP/sni.log" && fail "the reload could not bind 993: $(cat "$T_TMP/sni.log")"
+out=$( (sleep 0.5; echo hi; sleep 0.5) | nsx "$NS_C" timeout 10 socat -t 5 - TCP:$VPS4:993)
+[ "$out" = "$(printf 'SSH-2.0-test [0064:ff9b:0001:0000:0000:0000:c633:6402]\nhi')" ] ||
+	fail "993 after the reload: got \"$out\""
 ccurl -k --resolve www.example.test:443:$VPS4 https://www.example.test/ >/dev/null ||
 	fail "not serving after the reload"
-ok "ExecReload: reloaded as nobody, still serving"
+ok "ExecReload: reloaded as nobody, still serving, and a new listener on port 993 bound"
 
 # Socket activation: systemd hands over the listening socket (LISTEN_FDS)
 if command -v systemd-socket-activate >/dev/null; then
