@@ -60,6 +60,12 @@ out=$(ccurl -k --resolve www.example.test:443:$VPS4 https://WWW.Example.Test/) |
 [ "$out" = "www socket via www.example.test" ] || fail "got: $out"
 sni_logged "	$CLIENT4:[0-9]*	tcp:443	www.example.test	unix:$D/www.example.test	ok	[1-9]"
 ok "unix mode: $D/www.example.test serves www.example.test"
+# no NAT46 source to make: an IPv6 client is served too
+out=$(nsx "$NS_H" curl -sS --max-time 10 -k --resolve "www.example.test:443:[2001:db8:ff::1]" \
+    https://www.example.test/) || fail "IPv6 client in unix mode failed"
+[ "$out" = "www socket via www.example.test" ] || fail "IPv6 client got: $out"
+sni_logged "	\[2001:db8:ff::2\]:[0-9]*	tcp:443	www.example.test	unix:$D/www.example.test	ok	"
+ok "unix mode: an IPv6 client is served (only nat46 refuses them)"
 
 out=$(ccurl -k --resolve other.example.test:443:$VPS4 https://other.example.test/) ||
 	fail "curl to the wildcard failed"
