@@ -29,77 +29,179 @@ const char *sni_results[] = {
 	"backend-no-tls", "client-closed", "no-fd", "reset", "shutdown",
 };
 
+/*
+ * The access log is written by hand, not by printf: formatting was most
+ * of edge-sni's own instructions per connection.
+ */
+static char *
+put_str(char *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(p, s, n);
+	return p + n;
+}
+
+static char *
+put_u64(char *p, uint64_t v)
+{
+	char t[20];
+	int n = 0;
+
+	do {
+		t[n++] = '0' + v % 10;
+		v /= 10;
+	} while (v != 0);
+	while (n > 0)
+		*p++ = t[--n];
+	return p;
+}
+
+static char *
+put_v4(char *p, const uint8_t *a)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (i > 0)
+			*p++ = '.';
+		p = put_u64(p, a[i]);
+	}
+	return p;
+}
+
+/* RFC 5952: lowercase, no leading zeros, the longest run of two or more
+ * zero groups (the first of equal ones) as "::". */
+static char *
+put_v6(char *p, const uint8_t *a)
+{
+	static const char hex[] = "0123456789abcdef";
+	int i, run = 0, best = -1, bestlen = 1;
+
+	for (i = 0; i < 8; i++) {
+		if (a[2 * i] == 0 && a[2 * i + 1] == 0) {
+			if (++run > bestlen) {
+				bestlen = run;
+				best = i - run + 1;
+			}
+		} else
+			run = 0;
+	}
+	for (i = 0; i < 8; i++) {
+		unsigned int w = a[2 * i] << 8 | a[2 * i + 1];
+		int sh;
+
+		if (i == best) {
+			*p++ = ':';
+			*p++ = ':';
+			i += bestlen - 1;
+			continue;
+		}
+		if (i > 0 && i != best + bestlen)
+			*p++ = ':';
+		for (sh = 12; sh > 0 && (w >> sh) == 0; sh -= 4)
+			;
+		for (; sh >= 0; sh -= 4)
+			*p++ = hex[(w >> sh) & 0xf];
+	}
+	return p;
+}
+
+/* An address and port as "192.0.2.1:443" or "[2001:db8::1]:443" (a
+ * v4-mapped address as IPv4), a UNIX socket as "unix:PATH"; "-" for
+ * none.  At most SA_MAX_LEN characters. */
+#define SA_MAX_LEN	(5 + sizeof(((struct sockaddr_un *)0)->sun_path))
+static char *
+put_sa(char *p, const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+
+	if (ss->ss_family == AF_INET) {
+		p = put_v4(p, (const uint8_t *)&s4->sin_addr);
+		*p++ = ':';
+		return put_u64(p, ntohs(s4->sin_port));
+	}
+	if (ss->ss_family == AF_UNIX) {
+		const struct sockaddr_un *su = (const struct sockaddr_un *)ss;
+		size_t n = strnlen(su->sun_path, sizeof(su->sun_path));
+
+		p = put_str(p, "unix:");
+		memcpy(p, su->sun_path, n);
+		return p + n;
+	}
+	if (ss->ss_family != AF_INET6) {
+		*p++ = '-';
+		return p;
+	}
+	if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+		p = put_v4(p, s6->sin6_addr.s6_addr + 12);
+	else {
+		*p++ = '[';
+		p = put_v6(p, s6->sin6_addr.s6_addr);
+		*p++ = ']';
+	}
+	*p++ = ':';
+	return put_u64(p, ntohs(s6->sin6_port));
+}
+
 char *
 sni_sa_str(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
-	char a[INET6_ADDRSTRLEN];
+	char t[SA_MAX_LEN + 1];
 
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *s = (const struct sockaddr_in *)ss;
-
-		inet_ntop(AF_INET, &s->sin_addr, a, sizeof(a));
-		snprintf(buf, len, "%s:%u", a, ntohs(s->sin_port));
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)ss;
-
-		if (IN6_IS_ADDR_V4MAPPED(&s->sin6_addr)) {
-			inet_ntop(AF_INET, s->sin6_addr.s6_addr + 12, a,
-			    sizeof(a));
-			snprintf(buf, len, "%s:%u", a, ntohs(s->sin6_port));
-		} else {
-			inet_ntop(AF_INET6, &s->sin6_addr, a, sizeof(a));
-			snprintf(buf, len, "[%s]:%u", a, ntohs(s->sin6_port));
-		}
-	} else if (ss->ss_family == AF_UNIX)
-		snprintf(buf, len, "unix:%s",
-		    ((const struct sockaddr_un *)ss)->sun_path);
-	else
-		snprintf(buf, len, "-");
+	*put_sa(t, ss) = '\0';
+	strlcpy(buf, t, len);
 	return buf;
 }
+
+/* The longest line: the fixed text and the longest of every field. */
+#define LINE_MAX_LEN	(128 + 2 * SA_MAX_LEN + sizeof(((struct sni_listener *)0)->spec) + \
+	SNI_NAME_MAX + 16 + 4 * 20)
 
 /* Lines are buffered and written whole, so several workers can append
  * to one file (O_APPEND) without tearing each other's lines. */
 void
 sni_access_log(const struct conn *c, int res)
 {
-	/* be: "unix:" and a socket path at most */
-	char cl[64], be[128], line[1024];
 	uint64_t now = ev_realtime_ms(), dur = ev_now_ms(sni_w.ev) - c->start_ms;
 	uint64_t t = now - dur;
 	const char *name = c->name[0] ? c->name : "-";
-	int n;
+	bool json = sni_w.conf->logfmt == SNI_LOG_JSON;
+	char *p;
 
 	if (sni_w.alog == -1)
 		return;
-	sni_sa_str(&c->client, cl, sizeof(cl));
-	if (c->baddrlen)
-		sni_sa_str(&c->baddr, be, sizeof(be));
-	else
-		strlcpy(be, "-", sizeof(be));
-	if (sni_w.conf->logfmt == SNI_LOG_JSON)
-		n = snprintf(line, sizeof(line), "{\"time\":%llu.%03u,"
-		    "\"client\":\"%s\",\"listener\":\"%s\",\"sni\":\"%s\","
-		    "\"backend\":\"%s\",\"result\":\"%s\",\"bytes_up\":%llu,"
-		    "\"bytes_down\":%llu,\"duration_ms\":%llu}\n",
-		    (unsigned long long)(t / 1000), (unsigned int)(t % 1000),
-		    cl, c->l->spec, name, be, sni_results[res],
-		    (unsigned long long)c->up.bytes,
-		    (unsigned long long)c->down.bytes,
-		    (unsigned long long)dur);
-	else
-		n = snprintf(line, sizeof(line), "%llu.%03u\t%s\t%s\t%s\t%s\t"
-		    "%s\t%llu\t%llu\t%llu\n", (unsigned long long)(t / 1000),
-		    (unsigned int)(t % 1000), cl, c->l->spec, name, be,
-		    sni_results[res], (unsigned long long)c->up.bytes,
-		    (unsigned long long)c->down.bytes,
-		    (unsigned long long)dur);
-	if (n <= 0 || (size_t)n >= sizeof(line))
-		return;
-	if (sni_w.alen + n > sizeof(sni_w.abuf))
+	if (sni_w.alen + LINE_MAX_LEN > sizeof(sni_w.abuf))
 		sni_worker_flush();
-	memcpy(sni_w.abuf + sni_w.alen, line, n);
-	sni_w.alen += n;
+	p = sni_w.abuf + sni_w.alen;
+	p = put_str(p, json ? "{\"time\":" : "");
+	p = put_u64(p, t / 1000);
+	*p++ = '.';
+	*p++ = '0' + t % 1000 / 100;
+	*p++ = '0' + t % 100 / 10;
+	*p++ = '0' + t % 10;
+	p = put_str(p, json ? ",\"client\":\"" : "\t");
+	p = put_sa(p, &c->client);
+	p = put_str(p, json ? "\",\"listener\":\"" : "\t");
+	p = put_str(p, c->l->spec);
+	p = put_str(p, json ? "\",\"sni\":\"" : "\t");
+	p = put_str(p, name);
+	p = put_str(p, json ? "\",\"backend\":\"" : "\t");
+	if (c->baddrlen)
+		p = put_sa(p, &c->baddr);
+	else
+		*p++ = '-';
+	p = put_str(p, json ? "\",\"result\":\"" : "\t");
+	p = put_str(p, sni_results[res]);
+	p = put_str(p, json ? "\",\"bytes_up\":" : "\t");
+	p = put_u64(p, c->up.bytes);
+	p = put_str(p, json ? ",\"bytes_down\":" : "\t");
+	p = put_u64(p, c->down.bytes);
+	p = put_str(p, json ? ",\"duration_ms\":" : "\t");
+	p = put_u64(p, dur);
+	p = put_str(p, json ? "}\n" : "\n");
+	sni_w.alen = p - sni_w.abuf;
 }
 
 void

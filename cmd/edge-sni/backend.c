@@ -168,6 +168,18 @@ connect_next(struct conn *c)
 			return;
 		}
 	}
+	/* When something is written as soon as the connection is up (the
+	 * replay, PROXY header or SSLRequest), TCP_DEFER_ACCEPT on a
+	 * connecting socket holds the handshake's last ACK back for it to
+	 * ride on that first data: one segment fewer per connection.  Not
+	 * where the server speaks first: its accept() would wait for the
+	 * delayed ACK. */
+	if ((c->len > c->off || l->proxy_out || l->proto == SNI_PROTO_PG) &&
+	    setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &one,
+	    sizeof(one)) == -1) {
+		sni_connect_failed(c, errno);
+		return;
+	}
 	c->up.nodelay = true;	/* set before the second write, in move() */
 	if (connect(fd, (struct sockaddr *)&c->baddr, c->baddrlen) == -1 &&
 	    errno != EINPROGRESS) {

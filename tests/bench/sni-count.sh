@@ -115,6 +115,28 @@ if [ "$WHAT" = ab ]; then
 	exit 0
 fi
 
+if [ "$WHAT" = perf ]; then
+	# Where edge-sni's CPU goes, kernel included (cpu-clock samples).
+	bg SNI "$NS" "$BIN/edge-sni" -d -f "$T_TMP/sni.conf"
+	wait_for 5 nsx "$NS" bash -c "exec 3<>/dev/tcp/127.0.0.1/9443" ||
+		fail "edge-sni did not start"
+	load 4 0.5 >/dev/null
+	perf record -q -e cpu-clock -F 4000 -g -o "$T_TMP/perf.data" \
+		-p "$SNI" -- sleep "$SECS" >/dev/null 2>&1 &
+	pp=$!
+	load "${SNI_CONC:-64}" "$SECS" >/dev/null
+	wait $pp || true
+	perf report -q -i "$T_TMP/perf.data" --no-children --sort sym \
+		--percent-limit 0.7 -g none 2>/dev/null | head -n "${SNI_PERF_TOP:-60}"
+	perf report -q -i "$T_TMP/perf.data" --children --sort sym \
+		-g none --percent-limit 0.5 2>/dev/null >"$T_TMP/children"
+	echo "--- system calls, with what they cause (children):"
+	grep -E '\[k\] __(x64|do)_sys_|\[k\] do_syscall_64|\[k\] __schedule|\[k\] handle_softirqs' \
+		"$T_TMP/children"
+	[ -n "${SNI_PERF_GREP:-}" ] && grep -E "$SNI_PERF_GREP" "$T_TMP/children"
+	exit 0
+fi
+
 if [ "$WHAT" = strace ] || [ "$WHAT" = both ]; then
 	command -v strace >/dev/null || skip "strace is not installed"
 	bg SNI "$NS" "$BIN/edge-sni" -d -f "$T_TMP/sni.conf"

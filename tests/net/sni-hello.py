@@ -8,7 +8,8 @@
 # one TCP segment each), then a FIN.  The back end is expected to answer
 # with the SHA-256 of everything it received (sha256sum); prints
 # "sent HASH" and the reply, and exits 0 when the back end got every
-# byte, in order.
+# byte, in order.  With PG=1 in the environment a PostgreSQL SSLRequest
+# goes first and must be answered "S".
 import hashlib, os, socket, struct, sys, time
 
 host, port, name = sys.argv[1], int(sys.argv[2]), sys.argv[3].encode()
@@ -40,8 +41,12 @@ for i in range(0, len(msg), step):
     stream += b'\x16\x03\x01' + struct.pack('!H', len(frag)) + frag
 assert len(stream) == size, (len(stream), size)
 
-s = socket.create_connection((host, port), timeout=10)
+s = socket.create_connection((host, port), timeout=30)
 s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+if os.environ.get('PG') == '1':
+    s.sendall(struct.pack('!II', 8, 80877103))
+    if s.recv(1) != b'S':
+        sys.exit('SSLRequest not answered S')
 step = -(-len(stream) // nseg)
 for i in range(0, len(stream), step):
     s.sendall(stream[i:i + step])

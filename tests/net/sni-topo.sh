@@ -80,7 +80,7 @@ host-record=srv1.example.test,$SRV1
 EOC
 	bg DNSMASQ_PID "$NS_V" dnsmasq -k -C "$T_TMP/dnsmasq.conf" \
 	    --pid-file="$T_TMP/dnsmasq.pid" --log-facility=- 2>"$T_TMP/dnsmasq.log"
-	wait_for 5 nsx "$NS_V" bash -c 'exec 3<>/dev/tcp/127.0.0.1/53' ||
+	wait_for 20 nsx "$NS_V" bash -c 'exec 3<>/dev/tcp/127.0.0.1/53' ||
 		fail "dnsmasq did not start"
 }
 
@@ -125,7 +125,7 @@ http {
 }
 EOC
 	bg NGINX_PID "$NS_H" nginx -c "$T_TMP/nginx.conf"
-	wait_for 5 nsx "$NS_H" bash -c "exec 3<>/dev/tcp/$WWW6/443" ||
+	wait_for 20 nsx "$NS_H" bash -c "exec 3<>/dev/tcp/$WWW6/443" ||
 		fail "nginx did not start"
 }
 
@@ -147,7 +147,7 @@ sni_start() {
 # Wait for an access-log line matching a pattern (the log is flushed
 # every second).
 sni_logged() {
-	wait_for 5 grep -q -- "$1" "$T_TMP/access.log" || {
+	wait_for 20 grep -q -- "$1" "$T_TMP/access.log" || {
 		echo "--- access.log"; cat "$T_TMP/access.log" 2>/dev/null
 		echo "--- sni.log"; cat "$T_TMP/sni.log"
 		fail "no access-log line matching: $1"

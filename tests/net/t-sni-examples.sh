@@ -24,7 +24,7 @@ run_example() {
 	echo "+ $cmd"
 	bg EX_PID "$NS_V" bash -c "exec $BIN/$cmd -d -resolver 127.0.0.1 -access-log $T_TMP/$log" \
 	    2>"$T_TMP/$log.err"
-	wait_for 5 grep -q "listener(s)" "$T_TMP/$log.err" ||
+	wait_for 20 grep -q "listener(s)" "$T_TMP/$log.err" ||
 		fail "$cmd did not start: $(cat "$T_TMP/$log.err")"
 }
 stop_example() {
@@ -44,7 +44,7 @@ out=$( (printf 'GET / HTTP/1.0\r\nHost: www.example.net\r\n\r\n'; sleep 1) |
     nsx "$NS_C" timeout 5 openssl s_client -quiet -connect $VPS4:443 -noservername 2>/dev/null |
     tail -n 1) || true
 [ "$out" = "from $CLIENT_NAT46 via www.example.net pp=" ] || fail "no SNI: got $out"
-wait_for 3 grep -q "	tcp:443	www.example.net	\[$WWW6\]:443	ok	" "$T_TMP/desc.log" ||
+wait_for 20 grep -q "	tcp:443	www.example.net	\[$WWW6\]:443	ok	" "$T_TMP/desc.log" ||
 	fail "no-SNI client not logged as www.example.net: $(cat "$T_TMP/desc.log")"
 stop_example
 ok "edge-sni(8) snid command line: NAT46 source, default host name for a client without SNI"
@@ -84,7 +84,7 @@ out=$(ccurl -k --resolve srv1.example.test:443:$VPS4 https://srv1.example.test/)
 # www is outside README's /80: refused
 ccurl -k --resolve www.example.test:443:$VPS4 https://www.example.test/ >/dev/null 2>&1 &&
 	fail "README's command served a back end outside its /80"
-wait_for 3 grep -q "	www.example.test	-	not-allowed	" "$T_TMP/readme.log" ||
+wait_for 20 grep -q "	www.example.test	-	not-allowed	" "$T_TMP/readme.log" ||
 	fail "no not-allowed line: $(cat "$T_TMP/readme.log")"
 stop_example
 ok "README: route and command; $SRV1 in the /80 served, $WWW6 outside it refused"

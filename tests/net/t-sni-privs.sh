@@ -56,7 +56,7 @@ Nat46Prefix = $NAT46
 BackendCIDR = 2001:db8:1::/64
 EOC
 kill -HUP "$SNI_PID"
-wait_for 5 sh -c "[ \$(grep -c 'configuration reloaded, 2 listener' '$T_TMP/sni.log') -ge 2 ]" ||
+wait_for 20 sh -c "[ \$(grep -c 'configuration reloaded, 2 listener' '$T_TMP/sni.log') -ge 2 ]" ||
 	fail "not reloaded by both workers: $(cat "$T_TMP/sni.log")"
 grep -q "cannot listen" "$T_TMP/sni.log" && fail "reload could not bind: $(cat "$T_TMP/sni.log")"
 [ "$(nsx "$NS_V" ss -Hltn 'sport = :80' | wc -l)" -eq 2 ] ||
@@ -70,7 +70,7 @@ ok "SIGHUP after the drop to nobody: port 80 bound by both workers and serving"
 bg SNI2_PID "$NS_V" "$BIN/edge-sni" -d -u nobody -resolver 127.0.0.1 -a '' \
     -listen tcp:8443 -backend-port 443 -nat46-prefix $NAT46 \
     -backend-cidr 2001:db8:1::/64 2>"$T_TMP/sni2.log"
-wait_for 5 grep -q "listener(s)" "$T_TMP/sni2.log" || fail "second edge-sni did not start"
+wait_for 20 grep -q "listener(s)" "$T_TMP/sni2.log" || fail "second edge-sni did not start"
 [ "$(caps "$SNI2_PID" | cut -d' ' -f1-3)" = "65534 0000000000000000 0000000000000000" ] ||
 	fail "without -f: $(caps "$SNI2_PID")"
 out=$(ccurl -k --resolve www.example.test:8443:$VPS4 https://www.example.test:8443/) ||
@@ -79,3 +79,28 @@ ok "without -f: nobody with no capability at all"
 
 sni_stop
 ok "SIGTERM: exit 0, no sanitizer report"
+
+# Started unprivileged with no capability at all: a reload that adds a
+# port below 1024 says so, and the running listeners serve on.
+cat >"$T_TMP/np.conf" <<EOC
+[Listener]
+Listen = tcp:8444
+BackendPort = 443
+Nat46Prefix = $NAT46
+BackendCIDR = 2001:db8:1::/64
+EOC
+chmod 644 "$T_TMP/np.conf"
+bg SNI_PID "$NS_V" setpriv --reuid=nobody --regid=nogroup --clear-groups \
+    --inh-caps=-all --bounding-set=-all "$BIN/edge-sni" -d -resolver 127.0.0.1 \
+    -a '' -f "$T_TMP/np.conf" 2>"$T_TMP/sni.log"
+wait_for 20 grep -q "listener(s)" "$T_TMP/sni.log" || fail "unprivileged edge-sni did not start"
+printf '\n[Listener]\nListen = tcp:81\nProtocol = http\nNat46Prefix = %s\nBackendCIDR = 2001:db8:1::/64\n' \
+    $NAT46 >>"$T_TMP/np.conf"
+kill -HUP "$SNI_PID"
+wait_for 20 grep -q "tcp:81: cannot listen: Permission denied" "$T_TMP/sni.log" ||
+	fail "no line for the port it cannot bind: $(cat "$T_TMP/sni.log")"
+out=$(ccurl -k --resolve www.example.test:8444:$VPS4 https://www.example.test:8444/) ||
+	fail "the old listener stopped serving"
+[ "$out" = "from $CLIENT_NAT46 via www.example.test pp=" ] || fail "backend saw: $out"
+ok "no capability: a reload adding port 81 logs \"cannot listen: Permission denied\", 8444 serves on"
+sni_stop

@@ -44,7 +44,7 @@ http {
 }
 EOC
 bg NGINX_PID "$NS_V" nginx -c "$T_TMP/nginx-u.conf"
-wait_for 5 test -S "$P/www.example.test" || fail "nginx did not start: $(cat "$T_TMP/nginx-u/error.log")"
+wait_for 20 test -S "$P/www.example.test" || fail "nginx did not start: $(cat "$T_TMP/nginx-u/error.log")"
 # a socket nobody listens on any more
 python3 -c "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])" \
     "$D/stale.example.test"
@@ -53,13 +53,19 @@ sni_start -listen tcp:443 -mode unix -unix-directory "$D/"
 bg SNI2_PID "$NS_V" "$BIN/edge-sni" -d -access-log "$T_TMP/access2.log" \
     -listen tcp:8443 -mode unix -unix-directory "$P" -proxy-proto \
     2>>"$T_TMP/sni.log"
-wait_for 5 nsx "$NS_V" bash -c "exec 3<>/dev/tcp/$VPS4/8443" || fail "second edge-sni did not start"
+wait_for 20 nsx "$NS_V" bash -c "exec 3<>/dev/tcp/$VPS4/8443" || fail "second edge-sni did not start"
 
 out=$(ccurl -k --resolve www.example.test:443:$VPS4 https://WWW.Example.Test/) ||
 	fail "curl through unix mode failed: $(cat "$T_TMP/sni.log")"
 [ "$out" = "www socket via www.example.test" ] || fail "got: $out"
 sni_logged "	$CLIENT4:[0-9]*	tcp:443	www.example.test	unix:$D/www.example.test	ok	[1-9]"
 ok "unix mode: $D/www.example.test serves www.example.test"
+# no NAT46 source to make: an IPv6 client is served too
+out=$(nsx "$NS_H" curl -sS --max-time 10 -k --resolve "www.example.test:443:[2001:db8:ff::1]" \
+    https://www.example.test/) || fail "IPv6 client in unix mode failed"
+[ "$out" = "www socket via www.example.test" ] || fail "IPv6 client got: $out"
+sni_logged "	\[2001:db8:ff::2\]:[0-9]*	tcp:443	www.example.test	unix:$D/www.example.test	ok	"
+ok "unix mode: an IPv6 client is served (only nat46 refuses them)"
 
 out=$(ccurl -k --resolve other.example.test:443:$VPS4 https://other.example.test/) ||
 	fail "curl to the wildcard failed"
