@@ -126,7 +126,9 @@ lint:
 # or INIT= for none; openrc and sysvinit share INITDIR, so not both.  The
 # installed files name the tools by their installed path (SBINDIR).
 GLUE_SUBST = sed -e 's,@SBINDIR@,$(SBINDIR),g'
-GLUE_SCRIPTS := $(wildcard scripts/edge-*)
+# Executables only: scripts/ holds other files named edge-* too.
+GLUE_SCRIPTS := $(shell find scripts -maxdepth 1 -type f -name 'edge-*' \
+	-perm -u+x 2>/dev/null | sort)
 COMPLETIONS := $(wildcard scripts/completion/edge-*.bash)
 
 install: all

@@ -151,10 +151,25 @@ ev_io_mod(struct ev *ev, struct ev_io *io, uint32_t events)
 	return 0;
 }
 
+/* Stopped: not counted, its pending events in this batch dropped (the
+ * watcher may be freed after this). */
+static void
+io_drop(struct ev *ev, struct ev_io *io)
+{
+	int	i;
+
+	io->active = false;
+	if (io != &ev->sigio)
+		ev->nio--;
+	for (i = ev->cur + 1; i < ev->nevs; i++)
+		if (ev->evs[i].data.ptr == io)
+			ev->evs[i].data.ptr = NULL;
+}
+
 int
 ev_io_stop(struct ev *ev, struct ev_io *io)
 {
-	int	i, ret = 0;
+	int	ret = 0;
 
 	if (!io->active)
 		return 0;
@@ -165,14 +180,15 @@ ev_io_stop(struct ev *ev, struct ev_io *io)
 	if (epoll_ctl(ev->epfd, EPOLL_CTL_DEL, io->fd, NULL) == -1 &&
 	    errno != EBADF && errno != ENOENT)
 		ret = -errno;
-	io->active = false;
-	if (io != &ev->sigio)
-		ev->nio--;
-	/* The watcher may be freed after this: forget its pending events. */
-	for (i = ev->cur + 1; i < ev->nevs; i++)
-		if (ev->evs[i].data.ptr == io)
-			ev->evs[i].data.ptr = NULL;
+	io_drop(ev, io);
 	return ret;
+}
+
+void
+ev_io_forget(struct ev *ev, struct ev_io *io)
+{
+	if (io->active)
+		io_drop(ev, io);
 }
 
 /* Heap order: earlier deadline first, then earlier arming. */

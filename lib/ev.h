@@ -58,6 +58,13 @@ int	ev_io_start(struct ev *ev, struct ev_io *io, int fd, uint32_t events,
 	    ev_io_cb cb, void *arg);
 int	ev_io_mod(struct ev *ev, struct ev_io *io, uint32_t events);
 int	ev_io_stop(struct ev *ev, struct ev_io *io);
+/*
+ * Stop a watcher whose descriptor is about to be closed, without the
+ * epoll_ctl() call: close() takes a descriptor out of the epoll set when
+ * it is the last reference to its file, so use this only for descriptors
+ * never dup()ed or inherited by another process, and close right after.
+ */
+void	ev_io_forget(struct ev *ev, struct ev_io *io);
 
 void	ev_timer_init(struct ev_timer *t, ev_timer_cb cb, void *arg);
 /* (Re)arm to fire once, ms milliseconds from now (the cached time inside

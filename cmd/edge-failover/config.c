@@ -16,7 +16,7 @@
 #include "conf.h"
 #include "failover.h"
 
-#define DEFAULT_STATE_FILE	"/run/edge-failover.state"
+#define DEFAULT_STATE_FILE	"/run/edgekit/failover.state"
 
 void
 failover_health_defaults(struct failover_health *h)

@@ -260,5 +260,25 @@ int	failover_status(const char *path, uint64_t wall);
  * counts them.  0, or -1 with err. */
 int	failover_flush(struct nl *nl, const struct failover_cfg *cfg,
 	    size_t *n, char *err, size_t errlen);
+/* For a reload: delete the routes with from's protocol, in the tables of
+ * from's and keep's groups, that no group of keep programs (destination,
+ * table and metric); *n counts them.  0, or -1 with err. */
+int	failover_prune(struct nl *nl, const struct failover_cfg *from,
+	    const struct failover_cfg *keep, size_t *n, char *err,
+	    size_t errlen);
+
+/* ---- reload.c ---- */
+
+/*
+ * Move the running state of old over to nw, a configuration just loaded,
+ * by name: gateways keep their state and the results of the targets they
+ * still have (one without any starts over as unknown at now); groups with
+ * the same routes keep what they programmed.
+ */
+void	failover_cfg_carry(struct failover_cfg *nw,
+	    const struct failover_cfg *old, uint64_t now);
+/* The index of the gateway called name in cfg, or -1. */
+int	failover_cfg_gw_index(const struct failover_cfg *cfg,
+	    const char *name);
 
 #endif

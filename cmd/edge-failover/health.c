@@ -138,8 +138,11 @@ classify(const struct failover_health *h, size_t n, size_t lost,
 
 	if (n == 0)
 		return FO_DOWN;
+	/* Too few results for loss and latency to mean much: up if any
+	 * was answered.  Not when none was: a gateway whose first results
+	 * are all lost is not up (it was, and got the route). */
 	if (n < h->min_samples)
-		return FO_UP;
+		return answered ? FO_UP : FO_DOWN;
 	loss = 100.0 * lost / n;
 	rtt_ms = answered ? rtt_sum / answered / 1000 : 0;
 	if (loss >= h->down_loss || (answered && rtt_ms >= h->down_rtt_ms))

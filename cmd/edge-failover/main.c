@@ -3,8 +3,10 @@
  * edge-failover: read edge-probe's result stream, keep each gateway's
  * health, and point the routes of each group at the best gateways.
  *
- *   edge-probe -i 0.2 -f probes | edge-failover -f wan.conf
- *   edge-failover status [-f wan.conf | -S statefile]
+ *   edge-probe -i 0.2 -f probes | edge-failover -f failover.conf
+ *   edge-failover status [-f failover.conf | -S statefile]
+ *
+ * SIGHUP reads the configuration again (reload()).
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -38,7 +40,9 @@ struct app {
 	struct nl	 nl;
 	bool		 nl_ok;
 	bool		 dry;
+	const char	*conf;		/* -f, read again on SIGHUP */
 	const char	*state_path;	/* NULL: none */
+	bool		 state_given;	/* -S: a reload keeps it */
 
 	int		 infd;
 	struct ev_io	 in;
@@ -46,6 +50,7 @@ struct app {
 	size_t		 len;
 	bool		 skipping;	/* inside an overlong line */
 	bool		 eof;
+	uint64_t	 eof_at;	/* monotonic ms */
 	uint64_t	 nlines, nbad;
 
 	uint64_t	 started;	/* monotonic ms */
@@ -57,6 +62,7 @@ struct app {
 	unsigned int	 beats;
 	char		 route_err[FO_MAX_GROUPS][256];
 	bool		 nores_warned[FO_MAX_GW];
+	uint64_t	 gw_added[FO_MAX_GW];	/* start, or the reload */
 	int		 status;	/* exit status */
 };
 
@@ -321,7 +327,7 @@ evaluate(struct app *a)
 	 * Targets name no probe in the stream. */
 	for (i = 0; i < cfg->ngw; i++)
 		if (cfg->gw[i].nresults == 0 && !a->nores_warned[i] &&
-		    now - a->started >= cfg->start_wait_ms) {
+		    now - a->gw_added[i] >= cfg->start_wait_ms) {
 			a->nores_warned[i] = true;
 			log_warnx("gateway %s: no result for its targets (%s%s) "
 			    "after %u ms", cfg->gw[i].name, cfg->gw[i].match[0],
@@ -393,9 +399,13 @@ static void
 stream_fault(struct app *a)
 {
 	a->silent = true;
-	if (a->eof)
+	if (a->eof && a->nlines == 0)
+		log_warnx("input ended %llu ms ago without a single line: "
+		    "holding the routes",
+		    (unsigned long long)(now_ms(a) - a->eof_at));
+	else if (a->eof)
 		log_warnx("input ended %llu ms ago: holding the routes",
-		    (unsigned long long)(now_ms(a) - a->last_input));
+		    (unsigned long long)(now_ms(a) - a->eof_at));
 	else
 		log_warnx("no input for %u ms: holding the routes",
 		    a->cfg.stream_timeout_ms);
@@ -563,6 +573,7 @@ on_input(struct ev *ev, struct ev_io *io, uint32_t events)
 		if (n == 0) {
 			log_warnx("input ended; routes stay as they are");
 			a->eof = true;
+			a->eof_at = now_ms(a);
 			ev_io_stop(ev, io);
 			break;
 		}
@@ -616,6 +627,68 @@ on_input(struct ev *ev, struct ev_io *io, uint32_t events)
 	evaluate(a);
 }
 
+/*
+ * SIGHUP: read the configuration again.  A bad file changes nothing.
+ * Gateways and groups move over by name (failover_cfg_carry()); routes
+ * of destinations, tables or metrics no longer configured are removed
+ * (failover_prune()), those still configured stay in place until the
+ * evaluation below replaces them, so traffic never sees a gap.
+ */
+static void
+reload(struct app *a)
+{
+	struct failover_cfg nc;
+	bool warned[FO_MAX_GW];
+	uint64_t added[FO_MAX_GW], now = now_ms(a);
+	char err[512], old_state[sizeof(nc.state_file)];
+	size_t i, n = 0;
+	int k;
+
+	if (failover_cfg_load(&nc, a->conf, err, sizeof(err)) < 0) {
+		log_warnx("reload: %s; the running configuration stays", err);
+		failover_cfg_free(&nc);
+		return;
+	}
+	failover_cfg_carry(&nc, &a->cfg, now);
+	for (i = 0; i < nc.ngw; i++) {
+		k = failover_cfg_gw_index(&a->cfg, nc.gw[i].name);
+		warned[i] = k >= 0 ? a->nores_warned[k] : false;
+		added[i] = k >= 0 ? a->gw_added[k] : now;
+		resolve_ifindex(a, &nc.gw[i]);
+	}
+	if (a->dry)
+		;
+	else if (!a->nl_ok)
+		log_warnx("reload: no netlink: stale routes stay");
+	else if (failover_prune(&a->nl, &a->cfg, &nc, &n, err,
+	    sizeof(err)) < 0)
+		log_warnx("reload: removing routes no longer configured: %s",
+		    err);
+
+	snprintf(old_state, sizeof(old_state), "%s", a->cfg.state_file);
+	failover_cfg_free(&a->cfg);
+	a->cfg = nc;
+	memset(a->nores_warned, 0, sizeof(a->nores_warned));
+	for (i = 0; i < a->cfg.ngw; i++) {
+		a->nores_warned[i] = warned[i];
+		a->gw_added[i] = added[i];
+	}
+	memset(a->route_err, 0, sizeof(a->route_err));
+	if (!a->state_given && !a->dry) {
+		/* The old file would only go stale. */
+		if (strcmp(old_state, a->cfg.state_file) != 0)
+			unlink(old_state);
+		a->state_path = a->cfg.state_file;
+	}
+	log_info("reloaded %s: %zu gateways, %zu groups, %zu routes no "
+	    "longer configured removed", a->conf, a->cfg.ngw, a->cfg.ngroup,
+	    n);
+	if (!a->silent)
+		ev_timer_start(a->ev, &a->stream_t, a->cfg.stream_timeout_ms);
+	write_state(a);
+	evaluate(a);
+}
+
 static void
 on_signal(struct ev *ev, int signo, void *arg)
 {
@@ -635,7 +708,7 @@ on_signal(struct ev *ev, int signo, void *arg)
 		}
 		break;
 	case SIGHUP:
-		write_state(a);
+		reload(a);
 		break;
 	default:
 		log_info("signal %d: exiting; routes stay as they are",
@@ -830,7 +903,9 @@ main(int argc, char **argv)
 		failover_cfg_free(&a->cfg);
 		return 2;
 	}
+	a->conf = conf;
 	/* A dry run leaves the real one's state file alone unless told. */
+	a->state_given = state != NULL;
 	a->state_path = state ? state : a->dry ? NULL : a->cfg.state_file;
 
 	if ((a->infd = open_input(input)) < 0)
@@ -855,8 +930,10 @@ main(int argc, char **argv)
 	if ((a->ev = ev_new()) == NULL)
 		err(1, "event loop");
 	a->started = now_ms(a);
-	for (i = 0; i < a->cfg.ngw; i++)
+	for (i = 0; i < a->cfg.ngw; i++) {
 		failover_gw_reset(&a->cfg.gw[i], a->started);
+		a->gw_added[i] = a->started;
+	}
 	ev_timer_init(&a->eval_t, on_eval, a);
 	ev_timer_init(&a->stream_t, on_stream_timer, a);
 	ev_timer_init(&a->beat_t, on_beat, a);

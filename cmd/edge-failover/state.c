@@ -51,7 +51,22 @@ failover_state_write(const char *path, const struct failover_cfg *cfg,
 		snprintf(err, errlen, "%s: name too long", path);
 		return -1;
 	}
-	if ((fd = mkstemp(tmp)) < 0) {
+	if ((fd = mkstemp(tmp)) < 0 && errno == ENOENT) {
+		/* The directory, /run/edgekit by default, is made at the
+		 * first write after boot (/run is a tmpfs): only the last
+		 * component, as edge-tunnel makes it. */
+		char dir[600], *slash;
+
+		snprintf(dir, sizeof(dir), "%s", path);
+		if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+			*slash = '\0';
+			if (mkdir(dir, 0755) == 0 || errno == EEXIST)
+				fd = mkstemp(tmp);
+			else
+				errno = ENOENT;
+		}
+	}
+	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		return -1;
 	}

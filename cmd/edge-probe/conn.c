@@ -36,7 +36,7 @@ probe_bind_socket(int fd, const struct probe_target *t)
 	    sizeof(t->mark)) == -1)
 		return -errno;
 	if (t->has_src) {
-		struct sockaddr_storage ss = t->src;
+		union probe_sa ss = t->src;
 		socklen_t sl = t->family == AF_INET ?
 		    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
 
@@ -109,7 +109,7 @@ build_request(struct probe_slot *s)
 		if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
 			memset(rnd, (int)s->seq, sizeof(rnd));
 		s->len = probe_tls_client_hello(s->buf, PROBE_CONNBUF,
-		    t->host[0] ? t->host : NULL, rnd);
+		    t->host, rnd);
 	} else {
 		n = snprintf((char *)s->buf, PROBE_CONNBUF,
 		    "GET %s HTTP/1.1\r\nHost: %s\r\n"

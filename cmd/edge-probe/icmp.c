@@ -38,11 +38,13 @@ struct probe_sock {
 	struct ev_io		 io;
 	char			 dev[IFNAMSIZ];
 	bool			 has_src;
-	struct sockaddr_storage	 src;
+	union probe_sa		 src;
 	bool			 has_mark;
 	uint32_t		 mark;
 	uint16_t		 ident;
 	uint16_t		 seq;
+	/* Set when the socket could not be had for want of permission. */
+	const char		*denied;
 	struct probe_slot	*pending[65536];
 };
 
@@ -158,20 +160,34 @@ open_sock(struct probe_ctx *ctx, struct probe_sock *k)
 		    SOCK_CLOEXEC, proto);
 		if (fd == -1 && (ctx->icmp_mode == PROBE_ICMP_PING ||
 		    (errno != EACCES && errno != EPERM &&
-		    errno != EPROTONOSUPPORT)))
+		    errno != EPROTONOSUPPORT))) {
+			if (errno == EPERM || errno == EACCES)
+				k->denied = "no-icmp-socket";
 			return -errno;
+		}
 	}
 	k->raw = fd == -1;
 	if (k->raw && (fd = socket(k->family, SOCK_RAW | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, proto)) == -1)
+	    SOCK_CLOEXEC, proto)) == -1) {
+		/*
+		 * Neither a ping socket (ping_group_range) nor a raw one
+		 * (CAP_NET_RAW): the caller reports these targets down.
+		 */
+		if (errno == EPERM || errno == EACCES)
+			k->denied = "no-icmp-socket";
 		return -errno;
+	}
 	k->fd = fd;
 	if (k->dev[0] && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, k->dev,
 	    (socklen_t)strlen(k->dev) + 1) == -1)
 		goto fail;
 	if (k->has_mark && setsockopt(fd, SOL_SOCKET, SO_MARK, &k->mark,
-	    sizeof(k->mark)) == -1)
+	    sizeof(k->mark)) == -1) {
+		/* SO_MARK wants CAP_NET_ADMIN or CAP_NET_RAW. */
+		if (errno == EPERM)
+			k->denied = "no-mark";
 		goto fail;
+	}
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
 	    sizeof(rcvbuf)) == -1)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
@@ -189,7 +205,7 @@ open_sock(struct probe_ctx *ctx, struct probe_sock *k)
 	if (k->has_src || !k->raw) {
 		memset(&ss, 0, sizeof(ss));
 		if (k->has_src)
-			memcpy(&ss, &k->src, sizeof(ss));
+			memcpy(&ss, &k->src, sizeof(k->src));
 		ss.ss_family = (sa_family_t)k->family;
 		sl = k->family == AF_INET ? sizeof(struct sockaddr_in) :
 		    sizeof(struct sockaddr_in6);
@@ -254,10 +270,18 @@ probe_icmp_attach(struct probe_ctx *ctx, struct probe_target *t)
 	k->mark = t->mark;
 	k->ident = next_ident++;
 	k->fd = -1;
-	if ((rc = open_sock(ctx, k)) < 0) {
+	if ((rc = open_sock(ctx, k)) < 0 && !k->denied) {
 		free(k);
 		return rc;
 	}
+	if (rc < 0)
+		log_warnx("%s: icmp%s%s: %s: %s; reported down", t->name,
+		    k->dev[0] ? " dev " : "", k->dev, strerror(-rc),
+		    strcmp(k->denied, "no-mark") == 0 ?
+		    "a mark needs CAP_NET_ADMIN or CAP_NET_RAW" :
+		    "neither ping sockets (net.ipv4.ping_group_range) nor "
+		    "raw sockets (CAP_NET_RAW) are allowed");
+	/* A socket that was denied stays, so that its targets share it. */
 	k->next = ctx->socks;
 	ctx->socks = k;
 	t->sock = k;
@@ -304,6 +328,10 @@ probe_icmp_send(struct probe_slot *s)
 	unsigned int tries;
 	ssize_t n;
 
+	if (k->fd == -1) {
+		probe_done(s, false, 0, k->denied);
+		return;
+	}
 	/* Skip sequence numbers still in use (a very slow reply). */
 	for (tries = 0; tries < 65536 && k->pending[k->seq]; tries++)
 		k->seq++;
@@ -530,35 +558,61 @@ handle_reply(struct probe_sock *k, const uint8_t *p, size_t len,
 	probe_done(s, true, (uint32_t)((rtt_ns + 500) / 1000), detail);
 }
 
-static void
-icmp_read(struct ev *ev, struct ev_io *io, uint32_t events)
-{
-	struct probe_sock *k = io->arg;
-	struct mmsghdr msgs[BATCH];
-	struct iovec iov[BATCH];
-	struct sockaddr_storage from[BATCH];
-	uint8_t bufs[BATCH][256];
+/*
+ * The receive vectors, shared by every socket (one loop, one thread): set
+ * up once, and after each batch only the lengths the kernel changed are
+ * put back.
+ */
+static struct {
+	bool			ready;
+	struct mmsghdr		msgs[BATCH];
+	struct iovec		iov[BATCH];
+	struct sockaddr_storage	from[BATCH];
+	uint8_t			bufs[BATCH][256];
 	union {
 		char		buf[CMSG_SPACE(sizeof(struct timespec)) +
 				    CMSG_SPACE(sizeof(int))];
 		struct cmsghdr	align;
-	} ctl[BATCH];
+	}			ctl[BATCH];
+} rx;
+
+static void
+rx_reset(int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		struct msghdr *h = &rx.msgs[i].msg_hdr;
+
+		if (!rx.ready) {
+			rx.iov[i].iov_base = rx.bufs[i];
+			rx.iov[i].iov_len = sizeof(rx.bufs[i]);
+			h->msg_iov = &rx.iov[i];
+			h->msg_iovlen = 1;
+			h->msg_name = &rx.from[i];
+			h->msg_control = rx.ctl[i].buf;
+		}
+		h->msg_namelen = sizeof(rx.from[i]);
+		h->msg_controllen = sizeof(rx.ctl[i].buf);
+		h->msg_flags = 0;
+	}
+	rx.ready = true;
+}
+
+static void
+icmp_read(struct ev *ev, struct ev_io *io, uint32_t events)
+{
+	struct probe_sock *k = io->arg;
+	struct mmsghdr *msgs = rx.msgs;
+	uint8_t (*bufs)[256] = rx.bufs;
+	struct sockaddr_storage *from = rx.from;
 	int i, n;
 
 	if (events & EPOLLERR)
 		read_errors(k);
+	if (!rx.ready)
+		rx_reset(BATCH);
 	for (;;) {
-		memset(msgs, 0, sizeof(msgs));
-		for (i = 0; i < BATCH; i++) {
-			iov[i].iov_base = bufs[i];
-			iov[i].iov_len = sizeof(bufs[i]);
-			msgs[i].msg_hdr.msg_iov = &iov[i];
-			msgs[i].msg_hdr.msg_iovlen = 1;
-			msgs[i].msg_hdr.msg_name = &from[i];
-			msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
-			msgs[i].msg_hdr.msg_control = ctl[i].buf;
-			msgs[i].msg_hdr.msg_controllen = sizeof(ctl[i].buf);
-		}
 		n = recvmmsg(k->fd, msgs, BATCH, MSG_DONTWAIT, NULL);
 		if (n == -1) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK &&
@@ -589,6 +643,7 @@ icmp_read(struct ev *ev, struct ev_io *io, uint32_t events)
 			handle_reply(k, bufs[i], msgs[i].msg_len, &from[i],
 			    rx_ns, ttl);
 		}
+		rx_reset(n);
 		if (n < BATCH)
 			return;
 	}

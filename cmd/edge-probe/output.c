@@ -41,6 +41,33 @@ bprintf(struct buf *b, const char *fmt, ...)
 		b->len = sizeof(b->b) - 1;
 }
 
+/*
+ * A string and a number, without printf: a result line is written for
+ * every probe, so it is put together by hand.
+ */
+static void
+bputs(struct buf *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > sizeof(b->b) - 1 - b->len)
+		n = sizeof(b->b) - 1 - b->len;
+	memcpy(b->b + b->len, s, n);
+	b->len += n;
+}
+
+static void
+bputu(struct buf *b, unsigned long long v)
+{
+	char d[24], *p = d + sizeof(d);
+
+	*--p = '\0';
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) > 0);
+	bputs(b, p);
+}
+
 static int
 write_all(int fd, const char *p, size_t len)
 {
@@ -171,23 +198,36 @@ tsv_result(struct buf *b, const struct probe_slot *s)
 {
 	const struct probe_target *t = s->t;
 
-	bprintf(b, "r\t%llu\t%s\t%s\t%s\t%s\t%u\t%s\t",
-	    (unsigned long long)s->sent_ms, t->name, dash(t->group),
-	    probe_type_name(t->type), t->target, s->seq,
-	    s->up ? "up" : "down");
+	/* As "r\t%llu\t%s\t%s\t%s\t%s\t%u\t%s\t%u|-\t%s\n". */
+	bputs(b, "r\t");
+	bputu(b, s->sent_ms);
+	bputs(b, "\t");
+	bputs(b, t->name);
+	bputs(b, "\t");
+	bputs(b, dash(t->group));
+	bputs(b, "\t");
+	bputs(b, probe_type_name(t->type));
+	bputs(b, "\t");
+	bputs(b, t->target);
+	bputs(b, "\t");
+	bputu(b, s->seq);
+	bputs(b, s->up ? "\tup\t" : "\tdown\t-");
 	if (s->up)
-		bprintf(b, "%u", s->rtt_us);
-	else
-		bprintf(b, "-");
-	bprintf(b, "\t%s\n", dash(s->detail));
+		bputu(b, s->rtt_us);
+	bputs(b, "\t");
+	bputs(b, dash(s->detail));
+	bputs(b, "\n");
 }
 
 void
 probe_out_result(struct probe_ctx *ctx, const struct probe_slot *s)
 {
 	const struct probe_target *t = s->t;
-	struct buf b = { .len = 0 };
+	struct buf b;
 
+	if (ctx->quiet && ctx->histfd < 0)
+		return;
+	b.len = 0;
 	if (!ctx->json || ctx->histfd >= 0)
 		tsv_result(&b, s);
 	if (ctx->histfd >= 0)

@@ -30,11 +30,19 @@ enum probe_type {
 
 #define PROBE_NAMELEN	64
 #define PROBE_HOSTLEN	256
+#define PROBE_TARGETLEN	64	/* "[v6 address]:port", an interface name */
 #define PROBE_DETAILLEN	96
 #define PROBE_CONNBUF	2048
 
 struct probe_ctx;
 struct probe_target;
+
+/* An IPv4 or IPv6 socket address: what a target needs, no more. */
+union probe_sa {
+	struct sockaddr		sa;
+	struct sockaddr_in	sin;
+	struct sockaddr_in6	sin6;
+};
 struct probe_sock;
 
 /* One probe in flight. */
@@ -69,24 +77,28 @@ struct probe_target {
 	enum probe_type		 type;
 	char			 name[PROBE_NAMELEN];
 	char			 group[PROBE_NAMELEN];
-	char			 target[PROBE_HOSTLEN];	/* address[:port] as printed */
+	char			 target[PROBE_TARGETLEN]; /* address[:port] as printed */
 	unsigned int		 line;			/* file line, 0: argv */
 
-	struct sockaddr_storage	 addr;
+	union probe_sa		 addr;
 	socklen_t		 addrlen;
 	int			 family;
 	char			 dev[IFNAMSIZ];
 	bool			 has_src;
-	struct sockaddr_storage	 src;
+	union probe_sa		 src;
 	bool			 has_mark;
 	uint32_t		 mark;
 	uint64_t		 timeout_ms;		/* 0: the default */
 
-	/* type-specific */
-	char			 host[PROBE_HOSTLEN];	/* tls sni, http host */
-	char			 path[PROBE_HOSTLEN];	/* http */
+	/*
+	 * type-specific; the strings are allocated (NULL: not given) and
+	 * freed by probe_targets_free, so that the many icmp targets of a
+	 * large list stay small.
+	 */
+	char			*host;			/* tls sni, http host */
+	char			*path;			/* http */
 	int			 expect_status;		/* http; 0: 200-399 */
-	char			 query[PROBE_HOSTLEN];	/* dns */
+	char			*query;			/* dns */
 	uint16_t		 qtype;
 	bool			 has_expect_addr;
 	int			 expect_family;

@@ -171,8 +171,8 @@ send_probe(struct probe_target *t)
 	s->fd = -1;
 	s->len = s->off = 0;
 	s->state = 0;
-	s->sent_ms = ev_realtime_ms();
 	s->sent_rt_ns = realtime_ns();
+	s->sent_ms = s->sent_rt_ns / 1000000;
 	s->sent_us = ev_monotonic_us();
 	s->deadline_us = s->sent_us + target_timeout(t) * 1000;
 	ctx->last_send_us = s->sent_us;
@@ -330,8 +330,12 @@ probe_run_setup(struct probe_ctx *ctx)
 			log_warnx("out of memory");
 			return -ENOMEM;
 		}
+		/*
+		 * The continuous mode keeps a window's worth; the once mode
+		 * exactly its rounds (its summary covers the whole run).
+		 */
 		hwant = ctx->window_ms / ctx->interval_ms + 2;
-		if (ctx->rounds && ctx->rounds > hwant)
+		if (!ctx->continuous || (ctx->rounds && ctx->rounds > hwant))
 			hwant = ctx->rounds;
 		if (hwant > 100000)
 			hwant = 100000;

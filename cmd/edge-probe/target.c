@@ -127,7 +127,7 @@ perr(char *err, size_t errlen, const char *file, unsigned int line,
  */
 static bool
 parse_hostport(const char *s, int defport, bool want_port,
-    struct sockaddr_storage *ss, socklen_t *sslen, int *family,
+    union probe_sa *ss, socklen_t *sslen, int *family,
     char *text, size_t textlen, char *why, size_t whylen)
 {
 	char host[PROBE_HOSTLEN], portbuf[16] = "";
@@ -177,24 +177,37 @@ parse_hostport(const char *s, int defport, bool want_port,
 		snprintf(why, whylen, "bad address \"%s\"", s);
 		return false;
 	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_DGRAM;
-	hints.ai_flags = AI_NUMERICHOST;
-	rc = getaddrinfo(host, NULL, &hints, &res);
-	if (rc == EAI_NONAME) {
-		hints.ai_flags = AI_ADDRCONFIG;
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, host, &ss->sin.sin_addr) == 1) {
+		/* The common case, without getaddrinfo's cost per target. */
+		ss->sin.sin_family = AF_INET;
+		*sslen = sizeof(ss->sin);
+		*family = AF_INET;
+	} else {
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_family = AF_UNSPEC;
+		hints.ai_socktype = SOCK_DGRAM;
+		hints.ai_flags = AI_NUMERICHOST;
 		rc = getaddrinfo(host, NULL, &hints, &res);
+		if (rc == EAI_NONAME) {
+			hints.ai_flags = AI_ADDRCONFIG;
+			rc = getaddrinfo(host, NULL, &hints, &res);
+		}
+		if (rc != 0 || !res) {
+			snprintf(why, whylen, "cannot resolve \"%s\": %s",
+			    host, gai_strerror(rc));
+			return false;
+		}
+		if (res->ai_addrlen > sizeof(*ss)) {
+			freeaddrinfo(res);
+			snprintf(why, whylen, "bad address \"%s\"", host);
+			return false;
+		}
+		memcpy(ss, res->ai_addr, res->ai_addrlen);
+		*sslen = res->ai_addrlen;
+		*family = res->ai_family;
+		freeaddrinfo(res);
 	}
-	if (rc != 0 || !res) {
-		snprintf(why, whylen, "cannot resolve \"%s\": %s", host,
-		    gai_strerror(rc));
-		return false;
-	}
-	memcpy(ss, res->ai_addr, res->ai_addrlen);
-	*sslen = res->ai_addrlen;
-	*family = res->ai_family;
-	freeaddrinfo(res);
 	if (*family == AF_INET)
 		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
 	else
@@ -213,6 +226,19 @@ parse_hostport(const char *s, int defport, bool want_port,
 		else
 			snprintf(text, textlen, "%s:%lld", a, port);
 	}
+	return true;
+}
+
+/* Replace *dst by a copy of v; false when out of memory. */
+static bool
+set_str(char **dst, const char *v)
+{
+	char *c;
+
+	if (!(c = strdup(v)))
+		return false;
+	free(*dst);
+	*dst = c;
 	return true;
 }
 
@@ -238,18 +264,19 @@ target_finish(struct probe_target *t, const char *file, unsigned int line,
 		if (t->type == PROBE_WG)
 			return perr(err, errlen, file, line,
 			    "\"src\" does not apply to wg") == 0;
-		if (t->src.ss_family != t->family)
+		if (t->src.sa.sa_family != t->family)
 			return perr(err, errlen, file, line,
 			    "src and target %s are not of one family",
 			    t->target) == 0;
 	}
 	switch (t->type) {
 	case PROBE_HTTP:
-		if (!t->path[0])
-			strlcpy(t->path, "/", sizeof(t->path));
+		if (!t->path && !set_str(&t->path, "/"))
+			return perr(err, errlen, file, line,
+			    "out of memory") == 0;
 		break;
 	case PROBE_DNS:
-		if (!t->query[0])
+		if (!t->query)
 			return perr(err, errlen, file, line,
 			    "dns %s needs \"query NAME\"", t->target) == 0;
 		if (!t->qtype)
@@ -299,7 +326,16 @@ probe_targets_parse(char **w, int n, const char *file, unsigned int line,
 			if (!(t = calloc(1, sizeof(*t))))
 				return perr(err, errlen, file, line,
 				    "out of memory") == 0;
-			tv = reallocarray(*tvp, *ntp + 1, sizeof(*tv));
+			/*
+			 * The vector doubles whenever its length reaches a
+			 * power of two, so a list of thousands is not copied
+			 * once per target.
+			 */
+			tv = *tvp;
+			if (*ntp == 0 || (*ntp >= 8 &&
+			    (*ntp & (*ntp - 1)) == 0))
+				tv = reallocarray(*tvp, *ntp ? *ntp * 2 : 8,
+				    sizeof(*tv));
 			if (!tv) {
 				free(t);
 				return perr(err, errlen, file, line,
@@ -342,9 +378,10 @@ probe_targets_parse(char **w, int n, const char *file, unsigned int line,
 					if (strchr(h, ':') == strrchr(h, ':'))
 						h[strcspn(h, ":")] = '\0';
 					if (inet_pton(AF_INET, h, &a6) != 1 &&
-					    inet_pton(AF_INET6, h, &a6) != 1)
-						strlcpy(t->host, h,
-						    sizeof(t->host));
+					    inet_pton(AF_INET6, h, &a6) != 1 &&
+					    !set_str(&t->host, h))
+						return perr(err, errlen, file,
+						    line, "out of memory") == 0;
 				}
 				break;
 			case PROBE_HTTP: {
@@ -364,17 +401,21 @@ probe_targets_parse(char **w, int n, const char *file, unsigned int line,
 					    "http: bad address \"%s\"", v) == 0;
 				memcpy(hp, s, (size_t)(slash - s));
 				hp[slash - s] = '\0';
-				if (strlcpy(t->path, *slash ? slash : "/",
-				    sizeof(t->path)) >= sizeof(t->path) ||
-				    !word_ok(t->path))
+				if (strlen(slash) >= PROBE_HOSTLEN ||
+				    (*slash && !word_ok(slash)))
 					return perr(err, errlen, file, line,
 					    "http: bad path in \"%s\"", v) == 0;
+				if (!set_str(&t->path, *slash ? slash : "/"))
+					return perr(err, errlen, file, line,
+					    "out of memory") == 0;
 				if (!parse_hostport(hp, 80, true, &t->addr,
 				    &t->addrlen, &t->family, t->target,
 				    sizeof(t->target), why, sizeof(why)))
 					return perr(err, errlen, file, line,
 					    "http: %s", why) == 0;
-				strlcpy(t->host, hp, sizeof(t->host));
+				if (!set_str(&t->host, hp))
+					return perr(err, errlen, file, line,
+					    "out of memory") == 0;
 				break;
 			}
 			case PROBE_WG:
@@ -410,6 +451,11 @@ probe_targets_parse(char **w, int n, const char *file, unsigned int line,
 			if (getaddrinfo(v, NULL, &hints, &res) != 0)
 				return perr(err, errlen, file, line,
 				    "bad source address \"%s\"", v) == 0;
+			if (res->ai_addrlen > sizeof(t->src)) {
+				freeaddrinfo(res);
+				return perr(err, errlen, file, line,
+				    "bad source address \"%s\"", v) == 0;
+			}
 			memcpy(&t->src, res->ai_addr, res->ai_addrlen);
 			freeaddrinfo(res);
 			t->has_src = true;
@@ -442,12 +488,16 @@ probe_targets_parse(char **w, int n, const char *file, unsigned int line,
 			if (!word_ok(v) || strlen(v) > 255)
 				return perr(err, errlen, file, line,
 				    "bad sni \"%s\"", v) == 0;
-			strlcpy(t->host, v, sizeof(t->host));
+			if (!set_str(&t->host, v))
+				return perr(err, errlen, file, line,
+				    "out of memory") == 0;
 		} else if (strcmp(k, "host") == 0 && t->type == PROBE_HTTP) {
 			if (!word_ok(v) || strlen(v) > 255)
 				return perr(err, errlen, file, line,
 				    "bad host \"%s\"", v) == 0;
-			strlcpy(t->host, v, sizeof(t->host));
+			if (!set_str(&t->host, v))
+				return perr(err, errlen, file, line,
+				    "out of memory") == 0;
 		} else if (strcmp(k, "expect") == 0 && t->type == PROBE_HTTP) {
 			t->expect_status = (int)strtonum(v, 100, 599, &errstr);
 			if (errstr)
@@ -463,7 +513,9 @@ probe_targets_parse(char **w, int n, const char *file, unsigned int line,
 			if (!word_ok(v) || strlen(v) > 253)
 				return perr(err, errlen, file, line,
 				    "bad query name \"%s\"", v) == 0;
-			strlcpy(t->query, v, sizeof(t->query));
+			if (!set_str(&t->query, v))
+				return perr(err, errlen, file, line,
+				    "out of memory") == 0;
 		} else if (strcmp(k, "qtype") == 0 && t->type == PROBE_DNS) {
 			if (!probe_dns_qtype(v, &t->qtype))
 				return perr(err, errlen, file, line,
@@ -550,6 +602,9 @@ probe_targets_free(struct probe_target **tv, size_t nt)
 				free(tv[i]->slots[j].buf);
 		free(tv[i]->slots);
 		free(tv[i]->hist);
+		free(tv[i]->host);
+		free(tv[i]->path);
+		free(tv[i]->query);
 		free(tv[i]);
 	}
 	free(tv);

@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <err.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,8 +136,8 @@ sni_listen_parse(const char *s, struct sockaddr_storage *ss, socklen_t *len,
 	/* go-listener syntax: "tcp:" or nothing; other kinds are not ours */
 	if (n > 0 && p[n] == ':') {
 		if (n != 3 || strncmp(p, "tcp", 3) != 0) {
-			snprintf(err, errlen, "\"%s\": only tcp: listeners "
-			    "are supported", s);
+			snprintf(err, errlen, "\"%s\": only tcp: and fd: "
+			    "listeners are supported", s);
 			return false;
 		}
 		p += 4;
@@ -162,6 +163,92 @@ sni_hostport_parse(const char *s, struct sockaddr_storage *ss,
 	return fill_addr(host, port, false, ss, len, s, err, errlen);
 }
 
+/*
+ * "fd:N": a listening TCP socket the caller left open for us (go-listener
+ * syntax; a service manager's, say).  Its address gives the default back
+ * end port.
+ */
+static bool
+inherited_parse(struct sni_listener *l, const char *n, const char *s,
+    char *err, size_t errlen)
+{
+	const char *errstr;
+	int v, fam;
+	socklen_t len = sizeof(v);
+
+	l->ifd = strtonum(n, 0, INT32_MAX, &errstr);
+	if (errstr != NULL) {
+		snprintf(err, errlen, "\"%s\": descriptor is %s", s, errstr);
+		return false;
+	}
+	errno = 0;
+	if (getsockopt(l->ifd, SOL_SOCKET, SO_ACCEPTCONN, &v, &len) == -1 ||
+	    v != 1 || getsockopt(l->ifd, SOL_SOCKET, SO_DOMAIN, &fam,
+	    &len) == -1 || (fam != AF_INET && fam != AF_INET6) ||
+	    getsockopt(l->ifd, SOL_SOCKET, SO_TYPE, &v, &len) == -1 ||
+	    v != SOCK_STREAM) {
+		snprintf(err, errlen, "\"%s\": not a listening TCP socket%s%s",
+		    s, errno == EBADF ? ": " : "",
+		    errno == EBADF ? strerror(errno) : "");
+		return false;
+	}
+	l->addrlen = sizeof(l->addr);
+	if (getsockname(l->ifd, (struct sockaddr *)&l->addr,
+	    &l->addrlen) == -1) {
+		snprintf(err, errlen, "\"%s\": %s", s, strerror(errno));
+		return false;
+	}
+	l->inherited = true;
+	return true;
+}
+
+/*
+ * A listener's spec: go-listener's syntax as snid takes it, "tcp:443",
+ * "tcp:192.0.2.4:443", "tcp:[2001:db8::1]:443", optionally wrapped in
+ * "proxy:" for a PROXY header from a front balancer.
+ */
+static bool
+listen_set(struct sni_listener *l, const char *s, char *err, size_t errlen)
+{
+	const char *p = s;
+
+	if (strlcpy(l->spec, s, sizeof(l->spec)) >= sizeof(l->spec)) {
+		snprintf(err, errlen, "\"%.32s...\": too long", s);
+		return false;
+	}
+	if (strncmp(p, "proxy:", 6) == 0) {
+		l->proxy_in = true;
+		p += 6;
+	}
+	if (strncmp(p, "fd:", 3) == 0)
+		return inherited_parse(l, p + 3, s, err, errlen);
+	return sni_listen_parse(p, &l->addr, &l->addrlen, err, errlen);
+}
+
+static bool
+unixdir_set(struct sni_listener *l, const char *s, char *err, size_t errlen)
+{
+	size_t n = strlen(s);
+
+	while (n > 1 && s[n - 1] == '/')
+		n--;
+	if (n == 0 || n >= sizeof(l->unix_dir)) {
+		snprintf(err, errlen, "\"%s\": a directory of 1 to %zu "
+		    "characters (socket paths hold 108)", s,
+		    sizeof(l->unix_dir) - 1);
+		return false;
+	}
+	/* It goes into the access log as it is, JSON included. */
+	if (strcspn(s, "\"\\\t\n\r") != strlen(s)) {
+		snprintf(err, errlen, "\"%s\": no quotes, backslashes, tabs "
+		    "or newlines in the socket directory", s);
+		return false;
+	}
+	memcpy(l->unix_dir, s, n);
+	l->unix_dir[n] = '\0';
+	return true;
+}
+
 static bool
 mode_parse(const char *s, enum sni_mode *m)
 {
@@ -171,6 +258,8 @@ mode_parse(const char *s, enum sni_mode *m)
 		*m = SNI_MODE_TCP;
 	else if (strcasecmp(s, "static") == 0)
 		*m = SNI_MODE_STATIC;
+	else if (strcasecmp(s, "unix") == 0)
+		*m = SNI_MODE_UNIX;
 	else
 		return false;
 	return true;
@@ -343,17 +432,15 @@ listener_set(struct sni_listener *l, const char *key, const char *v,
 	const char *errstr;
 
 	if (strcasecmp(key, "Listen") == 0) {
-		if (strlcpy(l->spec, v, sizeof(l->spec)) >= sizeof(l->spec)) {
-			snprintf(err, errlen, "Listen: value too long");
-			return false;
-		}
-		return sni_listen_parse(v, &l->addr, &l->addrlen, err, errlen);
+		return listen_set(l, v, err, errlen);
 	} else if (strcasecmp(key, "Mode") == 0) {
 		if (!mode_parse(v, &l->mode)) {
-			snprintf(err, errlen, "\"%s\": Mode is nat46, tcp or "
-			    "static", v);
+			snprintf(err, errlen, "\"%s\": Mode is nat46, tcp, "
+			    "static or unix", v);
 			return false;
 		}
+	} else if (strcasecmp(key, "UnixDirectory") == 0) {
+		return unixdir_set(l, v, err, errlen);
 	} else if (strcasecmp(key, "Protocol") == 0) {
 		if (!proto_parse(v, &l->proto)) {
 			snprintf(err, errlen, "\"%s\": Protocol is tls, http, "
@@ -545,6 +632,21 @@ sni_conf_finish(struct sni_conf *c, char *err, size_t errlen)
 				return lerr(err, errlen, c, l, "a fixed backend "
 				    "needs static mode");
 			break;
+		case SNI_MODE_UNIX:
+			/* The directory is the list of back ends: snid's
+			 * -backend-cidr and -nat46-prefix play no part. */
+			if (l->unix_dir[0] == '\0')
+				return lerr(err, errlen, c, l, "unix mode needs "
+				    "a socket directory (-unix-directory)");
+			if (l->proto == SNI_PROTO_PLAIN)
+				return lerr(err, errlen, c, l, "plain needs "
+				    "static mode: there is no name to route on");
+			if (l->backendlen)
+				return lerr(err, errlen, c, l, "a fixed backend "
+				    "needs static mode");
+			l->has_nat46 = false;
+			l->ncidr = 0;
+			break;
 		case SNI_MODE_STATIC:
 			if (l->backendlen == 0)
 				return lerr(err, errlen, c, l, "static mode "
@@ -575,18 +677,19 @@ usage(FILE *f, int rc)
 	fprintf(f,
 "usage: edge-sni [-dhnVv] [-f file] [-j workers] [-u user] [-r resolver]\n"
 "                [-a access-log] [-F tsv|json] [-s stats-file]\n"
-"                [-listen [tcp:][address:]port] [-http-listen spec]\n"
-"                [-postgres-listen spec] [-mode nat46|tcp|static]\n"
+"                [-listen [proxy:]tcp:[address:]port|fd:n] [-http-listen spec]\n"
+"                [-postgres-listen spec] [-mode nat46|tcp|static|unix]\n"
 "                [-nat46-prefix prefix] [-backend-cidr cidr]\n"
 "                [-backend-port port] [-backend address:port]\n"
-"                [-default-hostname name] [-proxy-proto] [-accept-proxy]\n"
-"                [-hello-timeout s] [-connect-timeout s] [-idle-timeout s]\n"
-"                [-dns-timeout s] [-max-conns n]\n");
+"                [-unix-directory dir] [-default-hostname name]\n"
+"                [-proxy-proto] [-accept-proxy] [-hello-timeout s]\n"
+"                [-connect-timeout s] [-idle-timeout s] [-dns-timeout s]\n"
+"                [-negative-ttl s] [-max-conns n]\n");
 	exit(rc);
 }
 
 enum {
-	O_HTTP = 256, O_PG, O_DNSTO, O_UNIX, O_NEGTTL,
+	O_HTTP = 256, O_PG, O_DNSTO, O_UNIX, O_NEGTTL, O_OLDBACKEND,
 };
 
 static const struct option longopts[] = {
@@ -602,6 +705,12 @@ static const struct option longopts[] = {
 	{ "proxy-proto",	no_argument,		NULL, 'X' },
 	{ "accept-proxy",	no_argument,		NULL, 'A' },
 	{ "unix-directory",	required_argument,	NULL, O_UNIX },
+	/* The flags of snid's first releases: -backend :PORT or -backend
+	 * /DIR chose tcp or unix, with -allow, -ipv6-source-prefix and
+	 * -proxy.  "-backend" is handled in the 'b' case. */
+	{ "allow",		required_argument,	NULL, 'c' },
+	{ "ipv6-source-prefix",	required_argument,	NULL, 'P' },
+	{ "proxy",		no_argument,		NULL, 'X' },
 	{ "config",		required_argument,	NULL, 'f' },
 	{ "workers",		required_argument,	NULL, 'j' },
 	{ "user",		required_argument,	NULL, 'u' },
@@ -645,7 +754,7 @@ sni_conf_args(struct sni_conf *c, int argc, char **argv, bool *check,
 	};
 	struct { const char *spec; enum sni_proto proto; } *ls = NULL;
 	char ebuf[512];
-	const char *mode = NULL, *errstr;
+	const char *mode = NULL, *errstr, *old_backend = NULL;
 	size_t nls = 0, i, k;
 	int ch;
 
@@ -667,7 +776,8 @@ sni_conf_args(struct sni_conf *c, int argc, char **argv, bool *check,
 		case 'm':
 			mode = optarg;
 			if (!mode_parse(optarg, &tmpl.mode)) {
-				warnx("-mode %s: nat46, tcp or static", optarg);
+				warnx("-mode %s: nat46, tcp, static or unix",
+				    optarg);
 				goto bad;
 			}
 			break;
@@ -693,6 +803,13 @@ sni_conf_args(struct sni_conf *c, int argc, char **argv, bool *check,
 			}
 			break;
 		case 'b':
+			/* snid's first releases: -backend :PORT (tcp, or
+			 * nat46 with -ipv6-source-prefix) or -backend /DIR
+			 * (unix) */
+			if (optarg[0] == ':' || optarg[0] == '/') {
+				old_backend = optarg;
+				break;
+			}
 			if (!sni_hostport_parse(optarg, &tmpl.backend,
 			    &tmpl.backendlen, ebuf, sizeof(ebuf))) {
 				warnx("-backend %s", ebuf);
@@ -714,8 +831,11 @@ sni_conf_args(struct sni_conf *c, int argc, char **argv, bool *check,
 			tmpl.proxy_in = true;
 			break;
 		case O_UNIX:
-			warnx("-unix-directory: unix mode is not supported");
-			goto bad;
+			if (!unixdir_set(&tmpl, optarg, ebuf, sizeof(ebuf))) {
+				warnx("-unix-directory %s", ebuf);
+				goto bad;
+			}
+			break;
 		case 'f':
 			free(c->file);
 			if ((c->file = strdup(optarg)) == NULL)
@@ -765,6 +885,24 @@ sni_conf_args(struct sni_conf *c, int argc, char **argv, bool *check,
 			goto bad;
 		}
 	}
+	if (old_backend != NULL && old_backend[0] == '/') {
+		if (!unixdir_set(&tmpl, old_backend, ebuf, sizeof(ebuf))) {
+			warnx("-backend %s", ebuf);
+			goto bad;
+		}
+		if (mode == NULL)
+			tmpl.mode = SNI_MODE_UNIX;
+	} else if (old_backend != NULL) {
+		tmpl.backend_port = strtonum(old_backend + 1, 1, 65535,
+		    &errstr);
+		if (errstr != NULL) {
+			warnx("-backend %s: port is %s", old_backend, errstr);
+			goto bad;
+		}
+		if (mode == NULL)
+			tmpl.mode = tmpl.has_nat46 ? SNI_MODE_NAT46 :
+			    SNI_MODE_TCP;
+	}
 	if (mode == NULL && tmpl.backendlen)
 		tmpl.mode = SNI_MODE_STATIC;
 	for (i = 0; i < nls; i++) {
@@ -776,11 +914,7 @@ sni_conf_args(struct sni_conf *c, int argc, char **argv, bool *check,
 		l->proto = ls[i].proto;
 		if (l->mode == SNI_MODE_STATIC)
 			l->proto = SNI_PROTO_PLAIN;
-		if (strlcpy(l->spec, ls[i].spec, sizeof(l->spec)) >=
-		    sizeof(l->spec))
-			snprintf(ebuf, sizeof(ebuf), "%s: too long", ls[i].spec);
-		if (strlen(ls[i].spec) >= sizeof(l->spec) || !sni_listen_parse(
-		    ls[i].spec, &l->addr, &l->addrlen, ebuf, sizeof(ebuf))) {
+		if (!listen_set(l, ls[i].spec, ebuf, sizeof(ebuf))) {
 			warnx("-listen %s", ebuf);
 			goto bad;
 		}

@@ -14,12 +14,17 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <linux/capability.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -83,7 +88,15 @@ on_hup(struct ev *ev, int signo, void *arg)
 		for (j = 0; j < cur->nl; j++)
 			if (strcmp(cur->l[j].spec, nc->l[i].spec) == 0)
 				break;
-		fds[i] = j < cur->nl ? -1 : sni_listen_socket(&nc->l[i]);
+		if (j < cur->nl)
+			fds[i] = -1;
+		else if (nc->l[i].inherited) {
+			/* Its number may name another socket by now. */
+			log_warnx("%s: descriptors are taken at start only",
+			    nc->l[i].spec);
+			fds[i] = -EBADF;
+		} else
+			fds[i] = sni_listen_socket(&nc->l[i]);
 	}
 	sni_worker_reload(nc, fds);
 	free(fds);
@@ -130,19 +143,71 @@ worker_run(struct sni_conf *c, int *fds)
 	return rc < 0 ? 1 : 0;
 }
 
+/*
+ * Become user.  With keep_bind (a configuration file, which SIGHUP may
+ * extend by a listener below port 1024) CAP_NET_BIND_SERVICE alone
+ * survives the change of user, in the permitted and effective sets, and
+ * the bounding set loses every other capability; otherwise nothing does.
+ * Raw capset(2): no libcap for one capability.
+ */
 static void
-drop_privileges(const char *user)
+drop_privileges(const char *user, bool keep_bind)
 {
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0,
+	};
+	struct __user_cap_data_struct data[2];
 	struct passwd *pw;
+	int cap;
 
 	if ((pw = getpwnam(user)) == NULL)
 		errx(1, "-u %s: no such user", user);
+	keep_bind = keep_bind && pw->pw_uid != 0;
+	if (keep_bind) {
+		/* Best effort (it takes CAP_SETPCAP): the bounding set
+		 * only limits what an exec could gain, and we exec
+		 * nothing.  EINVAL past the last capability known. */
+		for (cap = 0; cap < 64; cap++)
+			if (cap != CAP_NET_BIND_SERVICE &&
+			    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1 &&
+			    errno == EINVAL)
+				break;
+		if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == -1)
+			err(1, "PR_SET_KEEPCAPS");
+	}
 	if (setgroups(1, &pw->pw_gid) == -1 ||
 	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
 	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
 		err(1, "dropping privileges to %s", user);
+	if (keep_bind) {
+		memset(data, 0, sizeof(data));
+		data[0].permitted = data[0].effective =
+		    1u << CAP_NET_BIND_SERVICE;
+		if (syscall(SYS_capset, &hdr, data) == -1 ||
+		    prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) == -1)
+			err(1, "keeping CAP_NET_BIND_SERVICE as %s", user);
+	}
 	if (pw->pw_uid != 0 && setuid(0) == 0)
 		errx(1, "dropping privileges to %s: could regain root", user);
+}
+
+/* A listener's socket: an "fd:N" one made ready for the accept loop, or
+ * a new one.  fd or -errno. */
+static int
+listener_open(const struct sni_listener *l)
+{
+	int fd = l->ifd, one = 1, secs = 5;
+
+	if (!l->inherited)
+		return sni_listen_socket(l);
+	/* As sni_listen_socket() would have set them. */
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) ||
+	    (l->proto != SNI_PROTO_PLAIN && setsockopt(fd, IPPROTO_TCP,
+	    TCP_DEFER_ACCEPT, &secs, sizeof(secs))))
+		return -errno;
+	return fd;
 }
 
 /* systemd socket activation: LISTEN_FDS descriptors from 3 on, one per
@@ -182,7 +247,7 @@ main(int argc, char **argv)
 {
 	struct sni_conf *c;
 	bool check = false, fg = false;
-	int verbose = 0, w, rc, **fds;
+	int verbose = 0, w, nw, rc, **fds;
 	pid_t *pids;
 	sigset_t set;
 	size_t i;
@@ -204,6 +269,7 @@ main(int argc, char **argv)
 	log_init("edge-sni", fg, verbose);
 	signal(SIGPIPE, SIG_IGN);
 
+	nw = c->workers;
 	if ((fds = calloc(c->workers, sizeof(*fds))) == NULL ||
 	    (pids = calloc(c->workers, sizeof(*pids))) == NULL)
 		err(1, NULL);
@@ -213,13 +279,13 @@ main(int argc, char **argv)
 	if (!activated(c, fds))
 		for (w = 0; w < c->workers; w++)
 			for (i = 0; i < c->nl; i++) {
-				fds[w][i] = sni_listen_socket(&c->l[i]);
+				fds[w][i] = listener_open(&c->l[i]);
 				if (fds[w][i] < 0)
 					errx(1, "listen %s: %s", c->l[i].spec,
 					    strerror(-fds[w][i]));
 			}
 	if (c->user[0] != '\0')
-		drop_privileges(c->user);
+		drop_privileges(c->user, c->file != NULL);
 
 	if (c->workers == 1) {
 		rc = worker_run(c, fds[0]);
@@ -284,7 +350,8 @@ main(int argc, char **argv)
 	while (wait(NULL) > 0 || errno == EINTR)
 		;
 out:
-	for (w = 0; w < c->workers; w++)
+	/* Not c->workers: after a reload in this worker c is freed. */
+	for (w = 0; w < nw; w++)
 		free(fds[w]);
 	free(fds);
 	free(pids);

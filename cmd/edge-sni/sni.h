@@ -16,6 +16,7 @@ enum sni_mode {
 	SNI_MODE_NAT46,		/* AAAA, source = prefix + client IPv4 */
 	SNI_MODE_TCP,		/* AAAA then A, from our own address */
 	SNI_MODE_STATIC,	/* one fixed backend, no name needed */
+	SNI_MODE_UNIX,		/* the socket named after the name in a dir */
 };
 
 enum sni_proto {
@@ -26,6 +27,8 @@ enum sni_proto {
 };
 
 #define SNI_MAX_CIDR	32
+/* A sun_path holds 108 bytes: the directory, a slash, a name, a NUL. */
+#define SNI_UNIX_DIR_MAX	96
 
 struct sni_listener {
 	char			 spec[96];	/* "tcp:443", as given */
@@ -44,6 +47,9 @@ struct sni_listener {
 	struct prefix		 cidr[SNI_MAX_CIDR];
 	int			 ncidr;
 	char			 default_host[SNI_NAME_MAX];	/* "" none */
+	char			 unix_dir[SNI_UNIX_DIR_MAX];	/* unix mode */
+	bool			 inherited;	/* "fd:N": a socket given */
+	int			 ifd;		/* to us at start, N */
 };
 
 enum sni_logfmt { SNI_LOG_TSV, SNI_LOG_JSON };

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: ISC
 # bash completion for edge-sni(8): its options (snid's single-dash long
 # options as its usage prints them, and the short ones), modes, log
-# formats, users for -u, files for -f, -a and -s.
+# formats, users for -u, files for -f, -a and -s, directories for
+# -unix-directory.
 
 _edge_sni()
 {
@@ -14,7 +15,11 @@ _edge_sni()
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
 	-m|-mode|--mode)
-		COMPREPLY=($(compgen -W "nat46 tcp static" -- "$cur"))
+		COMPREPLY=($(compgen -W "nat46 tcp static unix" -- "$cur"))
+		return ;;
+	-unix-directory|--unix-directory)
+		compopt -o filenames 2>/dev/null
+		COMPREPLY=($(compgen -d -- "$cur"))
 		return ;;
 	-F|-log-format|--log-format)
 		COMPREPLY=($(compgen -W "tsv json" -- "$cur"))
@@ -34,7 +39,8 @@ _edge_sni()
 	esac
 	COMPREPLY=($(compgen -W "-d -h -n -V -v -f -j -u -r -a -F -s -listen
 	    -http-listen -postgres-listen -mode -nat46-prefix -backend-cidr
-	    -backend-port -backend -default-hostname -proxy-proto -accept-proxy
+	    -backend-port -backend -unix-directory -default-hostname -proxy-proto
+	    -accept-proxy
 	    -hello-timeout -connect-timeout -idle-timeout -dns-timeout
 	    -negative-ttl -max-conns" -- "$cur"))
 }

@@ -4,23 +4,31 @@
 # edge-probe against fping(8), same targets, same run: 1,000 ICMP targets
 # (every address of a /22 answers: a local route in the responder
 # namespace) probed
-#   1. once, unpaced (fping -i 0 -c 1), BENCH_RUNS (default 5) times;
+#   1. once, unpaced (fping -i 0 -c 1), BENCH_RUNS (default 9) pairs;
 #   2. once at 10 ms pacing (fping's default; about 10 s each),
-#      BENCH_SLOW_RUNS (default 3) times;
+#      BENCH_SLOW_RUNS (default 5) pairs;
 #   3. continuously every second for BENCH_SECS (default 10) s,
-#      BENCH_SLOW_RUNS times: CPU per 1,000 probes (fping -l -p 1000 -i 1,
-#      edge-probe -i 1s).
-# Wall and CPU (user + system) are medians; ratios are fping / edge-probe
-# (above 1: edge-probe is faster or cheaper).
+#      BENCH_CONT_RUNS (default 3) pairs: CPU per 1,000 probes
+#      (fping -l -p 1000 -i 1, edge-probe -i 1s), and the share of a core.
+# Each pair runs both tools back to back, in alternating order, each under
+# tests/bench/rusage.c inside the namespace: CPU is user + system time from
+# wait4(2), of the tool alone.  Printed: medians, the ratio of the medians
+# and the median (and range) of the per-pair ratios, fping / edge-probe
+# (above 1: edge-probe is faster or cheaper); and, per probe, the page
+# faults and voluntary context switches (wake-ups) of each.
 source "$(dirname "$0")/../net/lib.sh"
 
-RUNS=${BENCH_RUNS:-5}
-SLOW=${BENCH_SLOW_RUNS:-3}
+RUNS=${BENCH_RUNS:-9}
+SLOW=${BENCH_SLOW_RUNS:-5}
+CONT=${BENCH_CONT_RUNS:-3}
 SECS=${BENCH_SECS:-10}
 N=1000
 P=$BIN/edge-probe
 [ -x "$P" ] || fail "no $P"
 command -v fping >/dev/null || skip "fping not installed"
+cc -O2 -std=gnu11 -Wall -Wextra -Werror -o "$T_TMP/rusage" \
+	"$TOP/tests/bench/rusage.c" || fail "cannot build rusage"
+RU=$T_TMP/rusage
 
 ns_make A probe
 ns_make B resp
@@ -34,17 +42,42 @@ for i in $(seq 1 $N); do
 done > "$T_TMP/addrs"
 sed 's/^/icmp /' "$T_TMP/addrs" > "$T_TMP/probes"
 
-# run NAME cmd...: wall, user, sys of cmd (and its children, to the
-# millisecond: getrusage) appended to $T_TMP/NAME.
-run() {
-	local name=$1 TIMEFORMAT='%3R %3U %3S'; shift
-	{ time "$@" > "$T_TMP/$name.out" 2> "$T_TMP/$name.err" ; } \
-		2>> "$T_TMP/$name" || true
+# m NAME [rusage options] cmd...: run cmd in A under rusage; its line
+# (wall cpu user sys minflt nvcsw nivcsw status) is appended to $T_TMP/NAME,
+# its output goes to $T_TMP/NAME.out and .err.
+m() {
+	local name=$1; shift
+	nsx "$A" "$RU" -o "$T_TMP/$name.out" -e "$T_TMP/$name.err" "$@" \
+		>> "$T_TMP/$name"
 }
-median() { sort -n | awk '{ v[NR] = $1 } END {
+median() { sort -g | awk '{ v[NR] = $1 } END {
 	print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 col() { awk -v c="$2" '{ print $c }' "$T_TMP/$1" | median; }
-cpu() { awk '{ print $2 + $3 }' "$T_TMP/$1" | median; }
+# pair E F COL: median, min and max of F/E over the pairs, column COL.
+pair() {
+	paste -d ' ' "$T_TMP/$1" "$T_TMP/$2" | awk -v c="$3" '{
+		n = split($0, v, " "); h = n / 2
+		print (v[c] > 0 ? v[h + c] / v[c] : 0) }' > "$T_TMP/ratio"
+	printf '%s %s %s' "$(median < "$T_TMP/ratio")" \
+	    "$(sort -g "$T_TMP/ratio" | head -n 1)" \
+	    "$(sort -g "$T_TMP/ratio" | tail -n 1)"
+}
+# report E F PROBES: wall, CPU and per-probe counters of runs E and F.
+report() {
+	local e=$1 f=$2 n=$3
+	awk -v ew="$(col "$e" 1)" -v fw="$(col "$f" 1)" \
+	    -v ec="$(col "$e" 2)" -v fc="$(col "$f" 2)" \
+	    -v wp="$(pair "$e" "$f" 1)" -v cp="$(pair "$e" "$f" 2)" \
+	    -v epf="$(col "$e" 5)" -v fpf="$(col "$f" 5)" \
+	    -v ecs="$(col "$e" 6)" -v fcs="$(col "$f" 6)" -v n="$n" 'BEGIN {
+		split(wp, w, " "); split(cp, c, " ")
+		printf "  wall: edge-probe %.3f s, fping %.3f s: %.2fx (pairs: median %.2fx, %.2f-%.2f)\n",
+		    ew, fw, fw / ew, w[1], w[2], w[3]
+		printf "  cpu:  edge-probe %.1f ms, fping %.1f ms: %.2fx (pairs: median %.2fx, %.2f-%.2f)\n",
+		    ec * 1000, fc * 1000, (ec > 0 ? fc / ec : 0), c[1], c[2], c[3]
+		printf "  per probe: page faults %.2f vs %.2f, wake-ups %.2f vs %.2f\n",
+		    epf / n, fpf / n, ecs / n, fcs / n }'
+}
 
 # Warm the neighbour cache and check that every target answers.
 nsx "$A" fping -q -i 0 -c 1 -f "$T_TMP/addrs" 2>/dev/null || true
@@ -53,48 +86,50 @@ nsx "$A" "$P" -q -t 2s -f "$T_TMP/probes" ||
 
 # 1. once, unpaced.
 for r in $(seq "$RUNS"); do
-	run ep1 ip netns exec "$A" "$P" -t 1s -f "$T_TMP/probes"
-	run fp1 ip netns exec "$A" fping -q -i 0 -c 1 -t 1000 -f "$T_TMP/addrs"
+	if [ $((r % 2)) -eq 1 ]; then
+		m ep1 "$P" -t 1s -f "$T_TMP/probes"
+		m fp1 fping -q -i 0 -c 1 -t 1000 -f "$T_TMP/addrs"
+	else
+		m fp1 fping -q -i 0 -c 1 -t 1000 -f "$T_TMP/addrs"
+		m ep1 "$P" -t 1s -f "$T_TMP/probes"
+	fi
 done
 up=$(awk -F'\t' '$8 == "up"' "$T_TMP/ep1.out" | wc -l)
 fup=$(grep -c '/0%,' "$T_TMP/fp1.err" || true)
-echo "once, unpaced, $N targets ($up answered edge-probe, $fup fping; median of $RUNS):"
-awk -v ew="$(col ep1 1)" -v ec="$(cpu ep1)" -v fw="$(col fp1 1)" \
-    -v fc="$(cpu fp1)" 'BEGIN {
-	printf "  wall: edge-probe %.3f s, fping %.3f s: %.2fx\n", ew, fw, fw / ew
-	printf "  cpu:  edge-probe %.3f s, fping %.3f s: %.2fx\n", ec, fc,
-	    (ec > 0 ? fc / ec : 0) }'
+echo "once, unpaced, $N targets ($up answered edge-probe, $fup fping; $RUNS pairs):"
+report ep1 fp1 $N
 
 # 2. once, at 10 ms pacing.
 for r in $(seq "$SLOW"); do
-	run ep2 ip netns exec "$A" "$P" -p 10ms -t 1s -f "$T_TMP/probes"
-	run fp2 ip netns exec "$A" fping -q -i 10 -c 1 -t 1000 -f "$T_TMP/addrs"
+	if [ $((r % 2)) -eq 1 ]; then
+		m ep2 "$P" -p 10ms -t 1s -f "$T_TMP/probes"
+		m fp2 fping -q -i 10 -c 1 -t 1000 -f "$T_TMP/addrs"
+	else
+		m fp2 fping -q -i 10 -c 1 -t 1000 -f "$T_TMP/addrs"
+		m ep2 "$P" -p 10ms -t 1s -f "$T_TMP/probes"
+	fi
 done
 up=$(awk -F'\t' '$8 == "up"' "$T_TMP/ep2.out" | wc -l)
-echo "once, 10 ms pacing, $N targets ($up answered edge-probe; median of $SLOW):"
-awk -v ew="$(col ep2 1)" -v ec="$(cpu ep2)" -v fw="$(col fp2 1)" \
-    -v fc="$(cpu fp2)" 'BEGIN {
-	printf "  wall: edge-probe %.3f s, fping %.3f s: %.2fx\n", ew, fw, fw / ew
-	printf "  cpu:  edge-probe %.3f s, fping %.3f s: %.2fx\n", ec, fc,
-	    (ec > 0 ? fc / ec : 0) }'
+fup=$(grep -c '/0%,' "$T_TMP/fp2.err" || true)
+echo "once, 10 ms pacing, $N targets ($up answered edge-probe, $fup fping; $SLOW pairs):"
+report ep2 fp2 $N
 
-# 3. continuous, 1 s per target: CPU (ms) per 1,000 probes of each run.
-for r in $(seq "$SLOW"); do
-	run ep3 ip netns exec "$A" timeout -s INT "$SECS" "$P" -i 1s -R 0 \
-		-f "$T_TMP/probes"
+# 3. continuous, 1 s per target, stopped by SIGINT: CPU per 1,000 probes.
+for r in $(seq "$CONT"); do
+	m ep3 -i "$SECS" "$P" -i 1s -R 0 -f "$T_TMP/probes"
 	en=$(grep -c '^r' "$T_TMP/ep3.out" || true)
-	tail -n 1 "$T_TMP/ep3" | awk -v n="$en" '{ print ($2 + $3) * 1e6 / n, n }' \
+	tail -n 1 "$T_TMP/ep3" | awk -v n="$en" '{ print $2 * 1e6 / n, n }' \
 		>> "$T_TMP/ep3k"
-	run fp3 ip netns exec "$A" timeout -s INT "$SECS" fping -l -p 1000 -i 1 \
-		-t 1000 -f "$T_TMP/addrs"
+	m fp3 -i "$SECS" fping -l -p 1000 -i 1 -t 1000 -f "$T_TMP/addrs"
 	fn=$(grep -c ' bytes, ' "$T_TMP/fp3.out" || true)
-	tail -n 1 "$T_TMP/fp3" | awk -v n="$fn" '{ print ($2 + $3) * 1e6 / n, n }' \
+	tail -n 1 "$T_TMP/fp3" | awk -v n="$fn" '{ print $2 * 1e6 / n, n }' \
 		>> "$T_TMP/fp3k"
 done
-echo "continuous, $N targets every 1 s for $SECS s (last run: $en results edge-probe, $fn replies fping; median of $SLOW):"
-awk -v e="$(col ep3k 1)" -v f="$(col fp3k 1)" -v ec="$(cpu ep3)" \
-    -v fc="$(cpu fp3)" -v s="$SECS" 'BEGIN {
-	printf "  cpu per 1,000 probes: edge-probe %.2f ms, fping %.2f ms: %.2fx\n",
-	    e, f, (e > 0 ? f / e : 0)
+echo "continuous, $N targets every 1 s for $SECS s (last run: $en results edge-probe, $fn replies fping; $CONT pairs):"
+awk -v e="$(col ep3k 1)" -v f="$(col fp3k 1)" -v ec="$(col ep3 2)" \
+    -v fc="$(col fp3 2)" -v s="$SECS" -v cp="$(pair ep3k fp3k 1)" 'BEGIN {
+	split(cp, c, " ")
+	printf "  cpu per 1,000 probes: edge-probe %.2f ms, fping %.2f ms: %.2fx (pairs: median %.2fx, %.2f-%.2f)\n",
+	    e, f, (e > 0 ? f / e : 0), c[1], c[2], c[3]
 	printf "  share of one core: edge-probe %.2f %%, fping %.2f %%\n",
 	    100 * ec / s, 100 * fc / s }'

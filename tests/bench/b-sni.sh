@@ -19,12 +19,15 @@
 #             processes (/proc/PID/stat) over the run / connections served
 #   lat       first reply byte p50/p99, one connection at a time, and the
 #             time the proxy adds to it (minus the direct connection's)
-#   bulk      one connection, SNI_BULK bytes down and up, vs direct
+#   bulk      one connection, SNI_BULK bytes down and up, vs direct, with
+#             the CPU per GB of sender, proxy and receiver; then across a
+#             router hop (veth), unshaped and with links at SNI_LINK
 #   idle      RSS growth per idle relayed connection at SNI_IDLE
 # Medians of SNI_RUNS runs.  Ratios are edge-sni / best peer.
 #
 # Environment: SNI_RUNS (7) SNI_SECS (3) SNI_CONC (64) SNI_IDLE (5000)
 # SNI_BULK (1000000000) SNI_PROXIES ("edge-sni sniproxy haproxy nginx")
+# SNI_LINK (1gbit; 0: no router-hop measurement) SNI_HOPBULK (250000000)
 # SNI_STRACE=1 adds syscalls per connection (strace -c -f, 2 s each);
 # SNI_NONLOCAL=1 sets net.ipv6.ip_nonlocal_bind in the namespace.
 source "$(dirname "$0")/../net/lib.sh"
@@ -356,17 +359,25 @@ lat() { # name addr port
 	done
 }
 bulk() { # name addr port-down port-up
-	local r v t0 t1 pid=${PID[$1]:-}
+	local r v t0 t1 s0 s1 pid=${PID[$1]:-}
 	for r in $(seq $((RUNS < 3 ? RUNS : 3))); do
 		[ -n "$pid" ] && t0=$(ticks $pid)
+		s0=$(ticks $S2)
 		v=$(nsx "$NS" "$LOAD" bulk -b "$BULK" "$2" "$3") ||
 			fail "$1: bulk download failed"
+		s1=$(ticks $S2)
 		echo "$v" | cut -f3 >>"$T_TMP/down.$1"
 		# the proxy's CPU, ms per GB relayed
 		[ -n "$pid" ] && t1=$(ticks $pid) &&
 			awk -v t="$((t1 - t0))" -v hz="$HZ" -v b="$BULK" \
 			    'BEGIN { printf "%.0f\n", t / hz * 1e3 / (b / 1e9) }' \
 			    >>"$T_TMP/gb.$1"
+		# the ends' CPU, ms per GB: sender (backend), receiver (client)
+		awk -v t="$((s1 - s0))" -v hz="$HZ" -v b="$BULK" \
+		    'BEGIN { printf "%.0f\n", t / hz * 1e3 / (b / 1e9) }' \
+		    >>"$T_TMP/snd.$1"
+		echo "$v" | awk -v b="$BULK" '{ printf "%.0f\n", $4 / 1e3 / (b / 1e9) }' \
+		    >>"$T_TMP/rcv.$1"
 		v=$(nsx "$NS" "$LOAD" bulk -u "$BULK" "$2" "$4") ||
 			fail "$1: bulk upload failed"
 		echo "$v" | cut -f3 >>"$T_TMP/up.$1"
@@ -418,6 +429,71 @@ for p in $PROXIES; do
 	kill "$IDLEPID" 2>/dev/null; wait "$IDLEPID" 2>/dev/null || true
 	stop "$p"
 done
+# Bulk across a router hop: client -- vps -- home over veth, as edge-sni
+# is deployed, the proxy in the vps in place of its forwarding: direct is
+# the client's IPv6 connection routed by the vps, proxied its IPv4 one
+# through edge-sni (nat46).  Unshaped, the three ends share the 2 cores as
+# on loopback; then with the vps's two links at SNI_LINK (tbf), the rate a
+# deployed proxy actually has to keep up with.
+hop() {
+	local nc nr nh r mode
+	ns_make nc hc; ns_make nr hr; ns_make nh hh
+	veth "$nc" eth0 "$nr" eth0
+	veth "$nr" eth1 "$nh" eth0
+	ip -n "$nc" addr add 198.51.100.2/24 dev eth0
+	ip -n "$nc" -6 addr add 2001:db8:3::2/64 dev eth0 nodad
+	ip -n "$nc" route add default via 198.51.100.1
+	ip -n "$nc" -6 route add default via 2001:db8:3::1
+	ip -n "$nr" addr add 198.51.100.1/24 dev eth0
+	ip -n "$nr" -6 addr add 2001:db8:3::1/64 dev eth0 nodad
+	ip -n "$nr" -6 addr add 2001:db8:ff::1/64 dev eth1 nodad
+	ip -n "$nh" -6 addr add 2001:db8:ff::2/64 dev eth0 nodad
+	ip -n "$nh" -6 addr add $BACK/128 dev lo
+	ip -n "$nr" -6 route add 2001:db8:1::/64 via 2001:db8:ff::2
+	ip -n "$nr" -6 route add local 64:ff9b:1::/96 dev lo
+	ip -n "$nh" -6 route add 64:ff9b:1::/96 via 2001:db8:ff::1
+	ip -n "$nh" -6 route add 2001:db8:3::/64 via 2001:db8:ff::1
+	nsx "$nr" sysctl -qw net.ipv6.conf.all.forwarding=1
+	bg HS2 "$nh" "$LOAD" server -r 0 -b "$HOPBULK" $BACK 8444
+	bg HS3 "$nh" "$LOAD" server -r 1 -u "$HOPBULK" $BACK 8446
+	bg HDNS "$nr" dnsmasq -k -C "$T_TMP/dnsmasq.conf" \
+		--pid-file="$T_TMP/hdnsmasq.pid" 2>>"$T_TMP/dnsmasq.err"
+	sed -e 's/127\.0\.0\.1:/198.51.100.1:/' "$T_TMP/edge-sni.conf" \
+		>"$T_TMP/hop.conf"
+	bg HSNI "$nr" "$BIN/edge-sni" -d -f "$T_TMP/hop.conf" \
+		2>>"$T_TMP/hop.err"
+	wait_for 5 nsx "$nc" bash -c \
+	    "exec 3<>/dev/tcp/198.51.100.1/$(port edge-sni 4)" ||
+		fail "edge-sni did not start in the vps"
+	wait_for 5 nsx "$nc" bash -c "exec 3<>/dev/tcp/$BACK/8444" ||
+		fail "home is not reachable through the vps"
+	for mode in veth link; do
+		if [ $mode = link ]; then
+			for r in eth0 eth1; do
+				tc -n "$nr" qdisc add dev $r root tbf \
+				    rate "$LINK" burst 1mb latency 20ms ||
+					fail "tc tbf rate $LINK"
+			done
+		fi
+		for r in 1 2 3; do
+			nsx "$nc" "$LOAD" bulk -b "$HOPBULK" $BACK 8444 |
+			    cut -f3 >>"$T_TMP/hop.$mode.down.direct"
+			nsx "$nc" "$LOAD" bulk -u "$HOPBULK" $BACK 8446 |
+			    cut -f3 >>"$T_TMP/hop.$mode.up.direct"
+			nsx "$nc" "$LOAD" bulk -b "$HOPBULK" 198.51.100.1 \
+			    "$(port edge-sni 2)" | cut -f3 \
+			    >>"$T_TMP/hop.$mode.down.edge-sni"
+			nsx "$nc" "$LOAD" bulk -u "$HOPBULK" 198.51.100.1 \
+			    "$(port edge-sni 3)" | cut -f3 \
+			    >>"$T_TMP/hop.$mode.up.edge-sni"
+		done
+	done
+	kill "$HSNI" "$HS2" "$HS3" "$HDNS" 2>/dev/null || true
+}
+LINK=${SNI_LINK:-1gbit}
+HOPBULK=${SNI_HOPBULK:-250000000}
+[[ " $PROXIES " == *" edge-sni "* ]] && [ "$LINK" != 0 ] && hop
+
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # The table.
@@ -462,6 +538,18 @@ if [[ " $PROXIES " != *" edge-sni "* ]]; then
 	echo "edge-sni: not available; peers only"
 	exit 0
 fi
+echo
+echo "bulk down, CPU per GB (ms): direct: sender $(M snd.direct)," \
+	"receiver $(M rcv.direct); edge-sni: sender $(M snd.edge-sni)," \
+	"proxy $(M gb.edge-sni), receiver $(M rcv.edge-sni)"
+if [ -f "$T_TMP/hop.link.down.edge-sni" ]; then
+	echo "bulk across a router hop (client -- vps -- home on veth," \
+		"edge-sni in the vps), $((HOPBULK / 1000000)) MB, Mbit/s down/up:"
+	echo "  unshaped:           direct $(M hop.veth.down.direct)/$(M hop.veth.up.direct)," \
+		"edge-sni $(M hop.veth.down.edge-sni)/$(M hop.veth.up.edge-sni)"
+	echo "  links at $LINK:     direct $(M hop.link.down.direct)/$(M hop.link.up.direct)," \
+		"edge-sni $(M hop.link.down.edge-sni)/$(M hop.link.up.edge-sni)"
+fi
 # Ratios vs the best peer in each column.
 best() { # file-prefix max|min
 	local p v b=
@@ -482,11 +570,21 @@ awk -v c="$(M cps.c.edge-sni)" -v bc="$(best cps.c max)" \
     -v uq="$(M cpu.q.edge-sni)" -v buq="$(best cpu.q min)" \
     -v d="$(M down.edge-sni)" -v dd="$(M down.direct)" \
     -v up="$(M up.edge-sni)" -v ud="$(M up.direct)" \
-    -v mem="$(cat "$T_TMP/mem.edge-sni")" 'BEGIN {
+    -v mem="$(cat "$T_TMP/mem.edge-sni")" -v link="$LINK" \
+    -v hd="$(M hop.link.down.edge-sni 2>/dev/null)" \
+    -v hdd="$(M hop.link.down.direct 2>/dev/null)" \
+    -v hu="$(M hop.link.up.edge-sni 2>/dev/null)" \
+    -v hud="$(M hop.link.up.direct 2>/dev/null)" \
+    -v hvd="$(M hop.veth.down.edge-sni 2>/dev/null)" \
+    -v hvdd="$(M hop.veth.down.direct 2>/dev/null)" \
+    -v hvu="$(M hop.veth.up.edge-sni 2>/dev/null)" \
+    -v hvud="$(M hop.veth.up.direct 2>/dev/null)" 'BEGIN {
 	m[0] = "not met"; m[1] = "met"
 	printf "edge-sni connections/s / best peer:      %.2f (pq hello %.2f)  target >= 1.00: %s\n", c / bc, q / bq, m[(c / bc >= 1)]
 	printf "edge-sni CPU per connection / best peer: %.2f (pq hello %.2f)  target <= 0.80: %s\n", u / bu, uq / buq, m[(u / bu <= 0.8)]
-	printf "edge-sni bulk one connection / direct:   %.2f down, %.2f up  target >= 0.90: %s\n", d / dd, up / ud, m[(d / dd >= 0.9 && up / ud >= 0.9)]
+	printf "edge-sni bulk one connection / direct:   %.2f down, %.2f up  target >= 0.90: %s (loopback: 3 ends on 2 cores)\n", d / dd, up / ud, m[(d / dd >= 0.9 && up / ud >= 0.9)]
+	if (hd != "-" && hd != "")
+		printf "  across the vps, unshaped / direct:     %.2f down, %.2f up\n  across the vps, %s links / direct: %.2f down, %.2f up  target >= 0.90: %s\n", hvd / hvdd, hvu / hvud, link, hd / hdd, hu / hud, m[(hd / hdd >= 0.9 && hu / hud >= 0.9)]
 	if (mem != "-")
 		printf "edge-sni idle relayed connection:        %.1f KiB  target <= 16: %s\n", mem / 1024, m[(mem <= 16384)]
 }'

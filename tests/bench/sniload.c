@@ -17,7 +17,8 @@
  *	from connect() to the first reply byte; cpu_us is sniload's own.
  *   sniload bulk [-q] [-n name] [-b bytes | -u bytes] address port
  *	One connection: hello, then -b bytes down from the server or -u
- *	bytes up to it (answered by one byte).  Prints: bytes secs Mbit/s.
+ *	bytes up to it (answered by one byte).  Prints: bytes secs Mbit/s
+ *	cpu_us (sniload's own CPU: the receiving or sending end's).
  *   sniload idle [-q] [-c n] [-n name] address port
  *	-c connections, each with its hello answered by at least one byte;
  *	prints "open N" and holds them until killed.  Exit 1 if any fails.
@@ -693,8 +694,9 @@ main(int argc, char **argv)
 
 		if (done != 1)
 			errx(1, "bulk: transfer failed");
-		printf("%llu\t%.3f\t%.0f\n", (unsigned long long)bytes, el,
-		    bytes * 8 / el / 1e6);
+		printf("%llu\t%.3f\t%.0f\t%llu\n", (unsigned long long)bytes,
+		    el, bytes * 8 / el / 1e6,
+		    (unsigned long long)(cpu_us() - c0));
 		return 0;
 	}
 	qsort(r.lat, r.nlat, sizeof(*r.lat), cmp32);

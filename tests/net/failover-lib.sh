@@ -10,7 +10,9 @@
 #
 # fo_lab DEV...        home, lan, inet, and one ISP namespace per uplink
 #                      device DEV (home side 10.8.K.2, ISP 10.8.K.1, K from
-#                      1); home keeps per-uplink default routes with metrics
+#                      1; FO_NETS=("ISP/LEN HOME" ...) sets other addresses,
+#                      e.g. "192.0.2.1/24 192.0.2.2"); home keeps per-uplink
+#                      default routes with metrics
 #                      100+K (what DHCP would install), so that probes bound
 #                      to a device leave through it whatever edge-failover's
 #                      metric 0 route says
@@ -44,14 +46,17 @@ fo_lab() {
 		local isp=${!isp_var}
 		veth "$FO_HOME" "$d" "$isp" cust
 		veth "$isp" upl "$FO_NET" "e$k"
-		nsx "$FO_HOME" ip addr add "10.8.$k.2/24" dev "$d"
-		nsx "$isp" ip addr add "10.8.$k.1/24" dev cust
+		# "ISP/LEN HOME" addresses of uplink K, from FO_NETS or 10.8.K.x
+		local gw=10.8.$k.1/24 me=10.8.$k.2
+		[ -n "${FO_NETS[k - 1]:-}" ] && read -r gw me <<<"${FO_NETS[k - 1]}"
+		nsx "$FO_HOME" ip addr add "$me/${gw#*/}" dev "$d"
+		nsx "$isp" ip addr add "$gw" dev cust
 		nsx "$isp" ip addr add "10.9.$k.1/24" dev upl
 		nsx "$FO_NET" ip addr add "10.9.$k.2/24" dev "e$k"
 		nsx "$isp" sysctl -qw net.ipv4.ip_forward=1
 		nsx "$isp" ip route add default via "10.9.$k.2"
-		nsx "$FO_NET" ip route add "10.8.$k.0/24" via "10.9.$k.1"
-		nsx "$FO_HOME" ip route add default via "10.8.$k.1" dev "$d" \
+		nsx "$FO_NET" ip route add "$me/32" via "10.9.$k.1"
+		nsx "$FO_HOME" ip route add default via "${gw%/*}" dev "$d" \
 			metric $((100 + k))
 		nsx "$isp" nft -f - <<-EOF
 		table inet fo {

@@ -32,9 +32,12 @@ glue_install() {
 
 glue_have() { [ -x "$BIN/$1" ]; }
 
-# unit_get FILE SECTION KEY: every value of KEY in [SECTION].
+# unit_get FILE SECTION KEY: every value of KEY in [SECTION], a line ending
+# in a backslash joined with the next as systemd joins them (with a space).
 unit_get() {
 	awk -v s="[$2]" -v k="$3" '
+		cont != "" { $0 = cont " " $0; cont = "" }
+		/\\$/ && !/^[ \t]*[#;]/ { cont = substr($0, 1, length($0) - 1); next }
 		/^[ \t]*[#;]/ || /^[ \t]*$/ { next }
 		/^\[/ { in_s = ($0 == s); next }
 		in_s {

@@ -93,3 +93,18 @@ n=$(nsx "$FO_HOME" "$BIN/edge-failover" flush -f "$T_TMP/wan.conf")
 [ -z "$(fo_route)" ] || fail "routes left after flush: $(fo_route)"
 [ "$(nsx "$FO_HOME" ip route show)" = "$others" ] || fail "flush touched other routes"
 ok "flush removed its own route and nothing else"
+
+# Input that ends before a single line: exit 1 after StreamTimeout, and
+# the message says so (it used to count the time since the epoch of the
+# monotonic clock: "input ended 51234567 ms ago").
+rc=0
+nsx "$FO_HOME" sh -c ": | exec $BIN/edge-failover -f $T_TMP/wan.conf" \
+	2>"$T_TMP/fo3.log" || rc=$?
+cat "$T_TMP/fo3.log"
+[ $rc -eq 1 ] || fail "exit $rc on empty input, wanted 1"
+ms=$(sed -n 's/.*input ended \([0-9]*\) ms ago without a single line: holding the routes$/\1/p' \
+	"$T_TMP/fo3.log")
+[ -n "$ms" ] || fail "no \"input ended N ms ago without a single line\""
+[ "$ms" -ge 900 ] && [ "$ms" -le 5000 ] ||
+	fail "input ended $ms ms ago, wanted about the 1 s StreamTimeout"
+ok "empty input: \"input ended $ms ms ago without a single line\", exit 1"

@@ -26,6 +26,13 @@ for k in 1 2; do
 	nsx "$FO_HOME" ip -6 route add default via "2001:db8:8$k::1" dev "c$k" \
 		metric $((100 + k))
 done
+# New links' link-local addresses go through DAD before neighbour
+# discovery can run: wait until each uplink carries IPv6, or the first
+# second of probes is lost and the gateways start down.
+for k in 1 2; do
+	wait_for 10 nsx "$FO_HOME" ping -6 -c 1 -W 1 -I c$k $S6 >/dev/null ||
+		fail "no IPv6 through c$k"
+done
 
 cat >"$T_TMP/t.conf" <<EOF
 [Failover]

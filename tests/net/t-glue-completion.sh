@@ -94,7 +94,7 @@ only "edge-routes dump <tab>" "$(comp edge-routes dump '')"
 ok "edge-routes: verbs, per-verb options, -d interfaces, -e, -T, -t, list files"
 
 # --- edge-sni --------------------------------------------------------------
-only "edge-sni -mode <tab>" "$(comp edge-sni -mode '')" nat46 tcp static
+only "edge-sni -mode <tab>" "$(comp edge-sni -mode '')" nat46 tcp static unix
 only "edge-sni -F <tab>" "$(comp edge-sni -F '')" tsv json
 want "edge-sni -u r<tab>" "$(comp edge-sni -u r)" root
 want "edge-sni -f <tab>" "$(comp edge-sni -f "$T_TMP/etc1/s")" "$T_TMP/etc1/sni.conf"

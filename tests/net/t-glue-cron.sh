@@ -12,6 +12,7 @@
 # status check silent while the gateway is up.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/glue-lib.sh"
+source "$(dirname "$0")/doc-lib.sh"
 
 R=$T_TMP/root
 glue_install "$R" || { cat "$T_TMP/install.log"; fail "make install failed"; }
@@ -256,6 +257,34 @@ got=$(ip -n "$H" route show table 100 | sed 's/ *$//')
 got=$(ip -n "$H" route show table 101 | sed 's/ *$//' | tr '\n' ';')
 [ "$got" = "198.18.0.0/23 dev $WG proto 202 scope link;" ] || fail "table 101: $got"
 ok "edge-routes-cron jobs: the AWS list via 192.168.8.1 in table 100, the ASN's via the tunnel in 101"
+
+# edgekit(7)'s crontab lines are jobs of this file (its root column out),
+# so they ran above.
+while IFS= read -r l; do
+	sed 's/^#.*//' "$CRON" | awk -v l="$(echo "$l" | tr -s ' \t' '  ')" '
+		NF > 6 { $6 = ""; x = $0; gsub(/[ \t]+/, " ", x); if (x == l) f = 1 }
+		END { exit !f }' || fail "edgekit.7's \"$l\" is not a job of edgekit.cron"
+done < <(doc_block man/edgekit.7 2)
+ok "edgekit.7's crontab lines are edgekit.cron's jobs"
+
+# edgekit(7)'s example: silent and 0 while the tunnel and table 100 are
+# in step (aws.list: the same fetch as the job's, the saved sample).
+(cd "$T_TMP" && "$TOP/scripts/edge-routes-fetch" aws -s EC2 -r eu-central-1 aws.json >aws.list) ||
+	fail "fetch for edgekit.7's example"
+ex7=$(doc_block man/edgekit.7 4 | tr -s ' \n' '  ' | sed "s/\bwg0\b/$WG/g")
+run7() {
+	echo "+ $ex7"
+	ip netns exec "$H" unshare -m sh -c 'mount --bind "$0/etc" /etc/wireguard &&
+	    cd "$0" && exec "$@"' "$T_TMP" env PATH="$BIN:$TOP/scripts:$PATH" \
+	    sh -c "$ex7" >"$T_TMP/ex7.out" 2>&1
+}
+run7 || { cat "$T_TMP/ex7.out"; fail "edgekit.7's example: not in step"; }
+[ -s "$T_TMP/ex7.out" ] && { cat "$T_TMP/ex7.out"; fail "edgekit.7's example printed"; }
+nsx "$H" ip route del 198.51.100.0/24 table 100
+set +e; run7; st=$?; set -e
+[ $st -eq 1 ] || { cat "$T_TMP/ex7.out"; fail "edgekit.7's example: exit $st with a route lost"; }
+nsx "$H" ip route add 198.51.100.0/24 via 192.168.8.1 dev up0 table 100 proto 202
+ok "edgekit.7's example: exit 0 and silent in step, 1 with a route lost"
 
 # Something wrong: the job prints.
 nsx "$H" ip addr del 10.99.0.2/24 dev "$WG"

@@ -9,6 +9,7 @@
 # their installed path; bad INIT values are refused.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/glue-lib.sh"
+source "$(dirname "$0")/doc-lib.sh"
 
 tools="edge-tunnel edge-routes edge-sni edge-probe edge-failover"
 units="edge-tunnel@.service edge-tunnel-reresolve@.service
@@ -43,11 +44,26 @@ for t in "$TOP"/bin/edge-*; do
 	has "$R/usr/local/sbin/${t##*/}" 755
 done
 for s in "$TOP"/scripts/edge-*; do
-	[ -e "$s" ] || continue
+	[ -f "$s" ] && [ -x "$s" ] || continue
 	has "$R/usr/local/sbin/${s##*/}" 755
 done
+# SBINDIR holds programs only (scripts/ has other files named edge-*).
+for f in "$R"/usr/local/sbin/*; do
+	[ -x "$f" ] && head -c 2 "$f" | grep -q '#!\|.E' ||
+		fail "${f#"$R"} is not a program"
+done
+# Where Debian keeps these: what systemd's and bash-completion's
+# pkg-config files say, when they are here.
+want=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || true)
+[ -z "$want" ] || [ -f "$R$want/edge-failover.service" ] ||
+	fail "units not in $want (systemd.pc's systemdsystemunitdir)"
+want=$(pkg-config --variable=completionsdir bash-completion 2>/dev/null || true)
+[ -z "$want" ] || [ -f "$R$want/edge-failover" ] ||
+	fail "completion not in $want (bash-completion.pc's completionsdir)"
+manpath 2>/dev/null | tr : '\n' | grep -qx /usr/local/share/man ||
+	! command -v manpath >/dev/null || fail "/usr/local/share/man is not in man's path"
 [ -e "$R/etc/init.d" ] && fail "rc scripts installed without INIT asking"
-ok "defaults: tools, scripts, man pages, completion, cron example, units"
+ok "defaults: tools, scripts, man pages, completion, cron example, units, where Debian looks for them"
 
 # No placeholder is left; units, rc scripts and cron name the installed tools.
 if grep -rl '@[A-Z]*@' "$R"/lib "$R"/usr/local/share/doc; then
@@ -112,3 +128,30 @@ for bad in "openrc sysvinit" "upstart"; do
 	[ -e "$R" ] && fail "INIT=\"$bad\": installed something"
 done
 ok "INIT=\"openrc sysvinit\" and INIT=upstart refused, nothing installed"
+
+# --- the README's make install lines, as written (DESTDIR: this test's) ---
+n=$(doc_list README | awk -F'\t' '$2 == "Installing" && $3 ~ /^make install/ { print $1 }')
+[ -n "$n" ] || fail "README: no make install lines"
+k=0
+while IFS= read -r line; do
+	k=$((k + 1))
+	mapfile -t w < <(unit_words "$line")
+	[ "${w[0]} ${w[1]}" = "make install" ] || fail "README: \"$line\" is not make install"
+	args=()
+	for a in "${w[@]:2}"; do
+		case $a in DESTDIR=*) ;; *) args+=("$a") ;; esac
+	done
+	R=$T_TMP/readme$k
+	glue_install "$R" "${args[@]}" </dev/null ||
+		{ cat "$T_TMP/install.log"; fail "README: $line"; }
+	case " ${args[*]} " in
+	*" INIT=openrc "*) has "$R/etc/init.d/edge-failover" 755 ;;
+	*" INIT= "*) [ -e "$R/etc" ] || [ -e "$R/lib" ] && fail "README: $line installed service files" ;;
+	*sysvinit*) has "$R/lib/systemd/system/edge-failover.service" 644
+		has "$R/etc/init.d/edge-failover" 755
+		has "$R/usr/sbin/edge-routes-fetch" 755 ;;
+	esac
+	echo "README: $line"
+done < <(doc_block README "$n")
+[ $k -eq 3 ] || fail "README: $k make install lines, this test knows 3"
+ok "the README's $k make install lines install what they say"

@@ -7,11 +7,14 @@
 # edge-tunnel start/status/reload/stop on a wireguard-go tunnel, edge-sni
 # start/status/reload/stop forwarding from the NAT46 prefix, the
 # edge-failover pipeline start/status/stop leaving nothing behind.
-# openrc-run is not installed: the OpenRC scripts' functions run with
-# stand-ins for ebegin/eend, and edge-failover's command line (the shell
-# holding the pipeline) runs as start-stop-daemon would run it.
+# OpenRC (not installed, and not installed by the test): the real
+# openrc-run from Debian's packages, unpacked into a cache and overlaid in
+# a private mount namespace (tests/net/openrc-lib.sh), runs start, status,
+# reload and stop of edge-failover, edge-sni and edge-tunnel.NAME; without
+# the packages, the scripts' functions run with stand-ins for ebegin/eend.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/glue-lib.sh"
+source "$(dirname "$0")/openrc-lib.sh"
 
 SV=$T_TMP/sysv
 OR=$T_TMP/openrc
@@ -107,18 +110,116 @@ if glue_have edge-probe && glue_have edge-failover; then
 	rc edge-failover start || fail "edge-failover start"
 	wait_for 8 glue_fo_routed || fail "no route from the pipeline"
 	rc edge-failover status || fail "status after start"
+	# reload: HUP through the shell to edge-failover, which reads the
+	# file again: a new group is routed; the same pipeline goes on.
+	pids="$(glue_pid edge-probe) $(glue_pid edge-failover)"
+	cp "$T_TMP/failover.conf" "$T_TMP/failover.conf.orig"
+	printf '\n[Group]\nName = inet\n\n[Group]\nName = extra\nDestination = 10.123.0.0/16\n' >>"$T_TMP/failover.conf"
+	rc edge-failover reload || fail "edge-failover reload"
+	wait_for 5 sh -c "ip -n $H route show proto 203 | grep -q '^10.123.0.0/16 via 192.168.8.1'" ||
+		fail "reload: the new group is not routed"
+	[ "$(glue_pid edge-probe) $(glue_pid edge-failover)" = "$pids" ] ||
+		fail "reload restarted the pipeline"
+	glue_fo_routed || fail "reload: the default route went"
+	cp "$T_TMP/failover.conf.orig" "$T_TMP/failover.conf"
 	rc edge-failover stop || fail "edge-failover stop"
 	wait_for 3 glue_gone edge-probe edge-failover ||
 		fail "left running after stop: $(glue_pid edge-probe) $(glue_pid edge-failover)"
 	set +e; rc edge-failover status; st=$?; set -e
 	[ $st -eq 3 ] || fail "status after stop: $st, not 3"
 	glue_fo_routed || fail "stop removed the route (it should stay)"
-	ok "sysvinit edge-failover: the pipeline starts, routes, stops whole; routes stay"
+	ok "sysvinit edge-failover: the pipeline starts, routes, reloads its file, stops whole; routes stay"
 else
 	echo "edge-probe or edge-failover not built: sysvinit edge-failover not run"
 fi
 
 # --- OpenRC ----------------------------------------------------------------------
+# The real openrc-run (unpacked from Debian's packages, in a private mount
+# namespace: tests/net/openrc-lib.sh) runs the installed scripts as
+# /etc/init.d/NAME, the tools at their installed paths, each script's
+# /etc/conf.d file, start-stop-daemon Debian's.  When the packages cannot
+# be had (no network; or GLUE_OPENRC=shim), the scripts' functions run
+# under stand-ins instead.
+real_openrc() {
+	local o=$T_TMP/orc t
+	mkdir -p "$o/etc/init.d" "$o/etc/conf.d" "$o/etc/edgekit" "$o/usr/local/sbin"
+	cp -a "$OR"/etc/init.d/. "$o/etc/init.d/"
+	for t in "$BIN"/edge-*; do ln -s "$t" "$o/usr/local/sbin/${t##*/}"; done
+	glue_fo_files
+	sed -i '/^StateFile/d' "$T_TMP/failover.conf"	# the default, in /run/edgekit
+	cat >"$o/etc/conf.d/edge-failover" <<-EOF
+	EDGE_PROBE_OPTS="-i 0.2 -t 0.2 -R 0 -f $T_TMP/probes"
+	EDGE_FAILOVER_OPTS="-f $T_TMP/failover.conf"
+	EOF
+	[ -f "$T_TMP/sni.conf" ] || glue_sni_files
+	cp "$T_TMP/sni.conf" "$o/etc/edgekit/sni.conf"
+	name=${T_ID}o
+	glue_tunnel_conf "$T_TMP/etc/$name.conf" 10.77.2.2/24
+	ln -s edge-tunnel "$o/etc/init.d/edge-tunnel.$name"
+	openrc_holder "$H" "$o" || return 1
+	# The tunnel's file in /etc/wireguard, a directory the test writes
+	# (files of an overlay's lower layer must not change under it).
+	openrc_in mount --bind "$T_TMP/etc" /etc/wireguard
+}
+orc() { openrc_in "/etc/init.d/$1" "$2"; }
+
+if [ "${GLUE_OPENRC:-}" != shim ] && command -v apt-get >/dev/null &&
+    real_openrc 2>"$T_TMP/openrc.err"; then
+	echo "OpenRC: the real openrc-run from $(openrc_root)"
+	ip -n "$H" route flush default
+	if glue_have edge-probe && glue_have edge-failover; then
+		orc edge-failover start || fail "OpenRC edge-failover start"
+		wait_for 8 glue_fo_routed || fail "OpenRC edge-failover: no route"
+		orc edge-failover status || fail "OpenRC edge-failover status"
+		openrc_in "$BIN/edge-failover" status -S /run/edgekit/failover.state |
+			grep -qP '^up\tup\t' || fail "OpenRC: no state in /run/edgekit/failover.state"
+		pids="$(glue_pid edge-probe) $(glue_pid edge-failover)"
+		cp "$T_TMP/failover.conf" "$T_TMP/failover.conf.orig"
+		printf '\n[Group]\nName = inet\n\n[Group]\nName = extra\nDestination = 10.124.0.0/16\n' >>"$T_TMP/failover.conf"
+		orc edge-failover reload || fail "OpenRC edge-failover reload"
+		wait_for 5 sh -c "ip -n $H route show proto 203 | grep -q '^10.124.0.0/16 via 192.168.8.1'" ||
+			fail "OpenRC reload: the new group is not routed"
+		[ "$(glue_pid edge-probe) $(glue_pid edge-failover)" = "$pids" ] ||
+			fail "OpenRC reload restarted the pipeline"
+		glue_fo_routed || fail "OpenRC reload: the default route went"
+		orc edge-failover stop || fail "OpenRC edge-failover stop"
+		wait_for 3 glue_gone edge-probe edge-failover ||
+			fail "OpenRC: left running after stop: $(glue_pid edge-probe) $(glue_pid edge-failover)"
+		set +e; orc edge-failover status; st=$?; set -e
+		[ $st -eq 3 ] || fail "OpenRC edge-failover status after stop: $st, not 3"
+		glue_fo_routed || fail "OpenRC stop removed the route (it should stay)"
+		ok "OpenRC edge-failover: start, status, state in /run/edgekit, reload, stop whole, routes stay"
+	fi
+	if glue_have edge-sni; then
+		orc edge-sni checkconfig || fail "OpenRC edge-sni checkconfig"
+		orc edge-sni start || fail "OpenRC edge-sni start"
+		wait_for 5 glue_listening 443 || fail "OpenRC edge-sni: nothing on :443"
+		got=$(glue_sni_source) || fail "OpenRC edge-sni: no answer"
+		[ "$got" = "64:ff9b:1::c000:20a" ] || fail "OpenRC edge-sni: the backend saw $got"
+		pid=$(glue_pid edge-sni)
+		orc edge-sni reload || fail "OpenRC edge-sni reload"
+		glue_alive "$pid" || fail "OpenRC edge-sni died on reload"
+		orc edge-sni stop || fail "OpenRC edge-sni stop"
+		wait_for 3 glue_gone edge-sni || fail "OpenRC edge-sni still running"
+		ok "OpenRC edge-sni: checkconfig, start, NAT46 source $got, reload, stop"
+	fi
+	if glue_have edge-tunnel && command -v wireguard-go >/dev/null; then
+		# wireguard-go's sockets are in the holder's own /run.
+		set +e; orc edge-tunnel start 2>/dev/null; st=$?; set -e
+		[ $st -ne 0 ] || fail "OpenRC edge-tunnel started without a tunnel name"
+		orc "edge-tunnel.$name" start || fail "OpenRC edge-tunnel.$name start"
+		nsx "$H" ip addr show dev "$name" | grep -q 'inet 10.77.2.2/24' || fail "start: no $name"
+		sed -i 's,^Address = .*,Address = 10.77.2.3/24,' "$T_TMP/etc/$name.conf"
+		orc "edge-tunnel.$name" reload || fail "OpenRC edge-tunnel reload"
+		nsx "$H" ip addr show dev "$name" | grep -q 'inet 10.77.2.3/24' ||
+			fail "OpenRC reload: the edited address was not applied"
+		orc "edge-tunnel.$name" stop || fail "OpenRC edge-tunnel stop"
+		nsx "$H" ip link show "$name" >/dev/null 2>&1 && fail "OpenRC stop: $name still there"
+		ok "OpenRC edge-tunnel.NAME: start, reload (sync), stop (and no start without a name)"
+	fi
+	exit 0
+fi
+echo "OpenRC packages not available ($(tail -n 1 "$T_TMP/openrc.err" 2>/dev/null)): the scripts' functions under stand-ins"
 # openrc NAME SVCNAME FUNCTION [VAR=VALUE...]: source the script as
 # openrc-run would and call FUNCTION, in H.
 openrc() {

@@ -20,6 +20,7 @@
 #    edge-routes@ fetching a saved list and syncing it.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/glue-lib.sh"
+source "$(dirname "$0")/doc-lib.sh"
 
 R=$T_TMP/root
 glue_install "$R" || { cat "$T_TMP/install.log"; fail "make install failed"; }
@@ -101,8 +102,21 @@ for f in sorted(glob.glob(udir + "/*")):
         err(f, 0, "unknown unit type")
         continue
     sect, seen = None, {}
+    # systemd joins a line ending in a backslash with the next (a space
+    # between); comments are never continued
+    logical, cont = [], None
     for n, line in enumerate(open(f), 1):
         line = line.rstrip("\n")
+        if cont is not None:
+            line, n = cont[1] + " " + line, cont[0]
+            cont = None
+        if line.endswith("\\") and not re.match(r"\s*[#;]", line):
+            cont = (n, line[:-1])
+            continue
+        logical.append((n, line))
+    if cont is not None:
+        err(f, cont[0], "the file ends in a continued line")
+    for n, line in logical:
         if re.match(r"\s*([#;].*)?$", line):
             continue
         m = re.fullmatch(r"\[([A-Za-z]+)\]", line)
@@ -210,6 +224,24 @@ else
 	echo "systemd-analyze not installed: verify skipped"
 fi
 
+# edge-failover(8)'s example unit is the installed one, shortened: its
+# lines, in order, are lines of edge-failover.service.
+doc_block man/edge-failover.8 3 >"$T_TMP/man.unit"
+python3 - "$T_TMP/man.unit" "$U/edge-failover.service" <<'PY' ||
+import sys
+want = [l for l in open(sys.argv[1]).read().splitlines() if l.strip()]
+have = open(sys.argv[2]).read().splitlines()
+i = 0
+for w in want:
+    while i < len(have) and have[i] != w:
+        i += 1
+    if i == len(have):
+        sys.exit("edge-failover.8 example 3: \"%s\" is not in edge-failover.service (in order)" % w)
+    i += 1
+PY
+	fail "the man page's unit is not the installed one"
+ok "edge-failover.8 example 3: every line is the installed edge-failover.service's"
+
 # The units' claims about capabilities, checked against the code where it
 # is here: edge-sni opens no raw, netlink or transparent socket and sets no
 # mark, so CAP_NET_BIND_SERVICE is enough.
@@ -234,6 +266,7 @@ exec_line() {
 	v=$(unit_get "$1" Service "$2" | head -n 1)
 	v=${v#[-@:+!]}
 	v=${v//%i/$3}
+	v=${v//\$\$/\$}	# systemd's "$$" is a "$"
 	unit_words "$v" | sed -e "s,^$SBIN/edge-\\([a-z-]*\\)$,@PROG@\\1," |
 	while IFS= read -r w; do
 		case $w in
@@ -380,6 +413,26 @@ if glue_have edge-probe && glue_have edge-failover; then
 		{ cat "$T_TMP/fo.log"; fail "no default route from the pipeline: $(ip -n "$H" route)"; }
 	ok "edge-failover.service: with CAP_NET_ADMIN+CAP_NET_RAW, /usr and /etc read-only, the pipeline routes via the live gateway"
 
+	# ExecReload: HUP to the main process, the shell, which passes it on
+	# to edge-failover: a group added to the file is routed, removed it
+	# is gone again; the pipeline runs on, the same processes.
+	[ "$(unit_get "$fo" Service ExecReload)" = '/bin/kill -HUP $MAINPID' ] ||
+		fail "ExecReload is not a HUP to the main process"
+	pids="$(glue_pid edge-probe) $(glue_pid edge-failover)"
+	cp "$T_TMP/failover.conf" "$T_TMP/failover.conf.orig"
+	printf '\n[Group]\nName = inet\n\n[Group]\nName = extra\nDestination = 10.123.0.0/16\n' >>"$T_TMP/failover.conf"
+	kill -HUP "$FO"
+	wait_for 5 sh -c "ip -n $H route show proto 203 | grep -q '^10.123.0.0/16 via 192.168.8.1 dev up0'" ||
+		{ cat "$T_TMP/fo.log"; fail "reload: the new group is not routed"; }
+	cp "$T_TMP/failover.conf.orig" "$T_TMP/failover.conf"
+	kill -HUP "$FO"
+	wait_for 5 sh -c "! ip -n $H route show proto 203 | grep -q '^10.123.0.0/16'" ||
+		fail "reload: the removed group's route stays"
+	[ "$(glue_pid edge-probe) $(glue_pid edge-failover)" = "$pids" ] && kill -0 "$FO" ||
+		fail "the pipeline did not survive the reloads"
+	glue_fo_routed || fail "the default route went with the reload"
+	ok "edge-failover.service: reload (HUP to the shell) reads the file again; the pipeline runs on"
+
 	# edge-failover ends: edge-probe's next write fails, the shell ends.
 	kill "$(glue_pid edge-failover)"
 	wait_for 5 sh -c "! kill -0 $FO" || fail "the pipeline outlived edge-failover"
@@ -403,7 +456,7 @@ if glue_have edge-probe && glue_have edge-failover; then
 		bg FO "$H" setpriv --no-new-privs --bounding-set "-all,$keep" "${cmd[@]}" \
 			2>"$T_TMP/fo-$drop.log"
 		sleep 3
-		glue_fo_routed && fail "the pipeline routed without CAP_${drop^^}"
+		glue_fo_routed && { cat "$T_TMP/fo-$drop.log"; ip -n "$H" route; fail "the pipeline routed without CAP_${drop^^}"; }
 		kill "$(glue_pid edge-probe)" "$(glue_pid edge-failover)" 2>/dev/null || true
 		wait_for 3 glue_gone edge-probe edge-failover || fail "pipeline left running"
 	done

@@ -5,7 +5,7 @@
 # through its own router (R0, R1) to one far host T.  A probe bound with
 # "dev" or "mark" must leave through its own uplink whatever the default
 # route is: nft counters on T, per incoming link, say which way each probe
-# came.  Then wan1 is blackholed upstream: its probes go down while wan0's
+# came; the same for IPv6 (icmp and tcp).  Then wan1 is blackholed upstream: its probes go down while wan0's
 # stay up, and none leaks out through wan0.
 source "$(dirname "$0")/lib.sh"
 
@@ -33,6 +33,27 @@ nsx "$R1" ip route add default via 203.0.113.6
 nsx "$T" ip route add 192.0.2.0/24 via 203.0.113.1
 nsx "$T" ip route add 198.51.100.0/24 via 203.0.113.5
 for r in "$R0" "$R1"; do nsx "$r" sysctl -qw net.ipv4.ip_forward=1; done
+# IPv6 the same way: 2001:db8:10::/64 on wan0, 2001:db8:11::/64 on wan1,
+# the far host at 2001:db8:99::100.
+nsx "$H" ip addr add 2001:db8:10::1/64 dev wan0 nodad
+nsx "$R0" ip addr add 2001:db8:10::fe/64 dev d0 nodad
+nsx "$H" ip addr add 2001:db8:11::1/64 dev wan1 nodad
+nsx "$R1" ip addr add 2001:db8:11::fe/64 dev d1 nodad
+nsx "$R0" ip addr add 2001:db8:20::1/64 dev u0 nodad
+nsx "$T" ip addr add 2001:db8:20::2/64 dev t0 nodad
+nsx "$R1" ip addr add 2001:db8:21::1/64 dev u1 nodad
+nsx "$T" ip addr add 2001:db8:21::2/64 dev t1 nodad
+nsx "$T" ip addr add 2001:db8:99::100/128 dev lo
+nsx "$R0" ip -6 route add default via 2001:db8:20::2
+nsx "$R1" ip -6 route add default via 2001:db8:21::2
+nsx "$T" ip -6 route add 2001:db8:10::/64 via 2001:db8:20::1
+nsx "$T" ip -6 route add 2001:db8:11::/64 via 2001:db8:21::1
+for r in "$R0" "$R1"; do nsx "$r" sysctl -qw net.ipv6.conf.all.forwarding=1; done
+nsx "$H" ip -6 route add default via 2001:db8:10::fe dev wan0 metric 10
+nsx "$H" ip -6 route add default via 2001:db8:11::fe dev wan1 metric 20
+nsx "$H" ip -6 route add default via 2001:db8:11::fe dev wan1 table 20
+nsx "$H" ip -6 rule add fwmark 0x20 lookup 20
+
 # The default route is wan0; wan1 has a worse default (found by a socket
 # bound to wan1) and its own table for marked traffic.
 nsx "$H" ip route add default via 192.0.2.254 dev wan0 metric 10
@@ -104,6 +125,58 @@ nsx "$H" "$P" -q -c 2 -i 10ms icmp 203.0.113.100 src 198.51.100.1 \
 	dns 203.0.113.100 src 198.51.100.1 query up.example || fail "src probes down"
 expect 8 13 5 8 0 8
 ok "dev, mark and src pick the uplink (icmp, tcp, dns), counted on the far side"
+
+# IPv6: neighbours on every hop resolved first, then counters of their own.
+for d in wan0 wan1; do
+	wait_for 5 nsx "$H" ping -6 -c 1 -W 1 -I "$d" 2001:db8:99::100 \
+		>/dev/null || fail "no IPv6 path through $d"
+done
+nsx "$T" nft -f - <<'EOF'
+table inet cnt6 {
+	counter icmp0 {}
+	counter icmp1 {}
+	counter tcp0 {}
+	counter tcp1 {}
+	chain in {
+		type filter hook input priority 0;
+		ip6 daddr 2001:db8:99::100 icmpv6 type echo-request iifname "t0" counter name icmp0
+		ip6 daddr 2001:db8:99::100 icmpv6 type echo-request iifname "t1" counter name icmp1
+		ip6 daddr 2001:db8:99::100 tcp dport 22 tcp flags & syn == syn iifname "t0" counter name tcp0
+		ip6 daddr 2001:db8:99::100 tcp dport 22 tcp flags & syn == syn iifname "t1" counter name tcp1
+	}
+}
+EOF
+cnt6() { nsx "$T" nft -j list counter inet cnt6 "$1" | jq '.nftables[1].counter.packets'; }
+expect6() {	# icmp0 icmp1 tcp0 tcp1
+	local got
+	got="$(cnt6 icmp0) $(cnt6 icmp1) $(cnt6 tcp0) $(cnt6 tcp1)"
+	[ "$got" = "$*" ] || fail "IPv6 counters icmp0 icmp1 tcp0 tcp1: $got, expected $*"
+	echo "IPv6 counters: $got"
+}
+bg _ "$T" socat TCP6-LISTEN:22,fork,reuseaddr,bind=[2001:db8:99::100] \
+	SYSTEM:'sleep 0.2'
+wait_for 5 nsx "$T" bash -c 'echo > /dev/tcp/2001:db8:99::100/22' ||
+	fail "IPv6 responder did not start"
+sleep 0.2
+expect6 0 0 0 0
+nsx "$H" "$P" -q -c 3 -i 10ms icmp 2001:db8:99::100 tcp [2001:db8:99::100]:22 ||
+	fail "unbound IPv6 probes down"
+expect6 3 0 3 0
+nsx "$H" "$P" -q -c 4 -i 10ms icmp 2001:db8:99::100 dev wan1 \
+	tcp [2001:db8:99::100]:22 dev wan1 || fail "IPv6 probes bound to wan1 down"
+expect6 3 4 3 4
+nsx "$H" "$P" -q -c 2 -i 10ms icmp 2001:db8:99::100 mark 0x20 \
+	tcp [2001:db8:99::100]:22 mark 0x20 || fail "marked IPv6 probes down"
+expect6 3 6 3 6
+out=$(nsx "$H" "$P" -v -c 5 -i 10ms icmp 2001:db8:99::100 dev wan0 name w0 \
+	icmp 2001:db8:99::100 dev wan1 name w1 \
+	tcp [2001:db8:99::100]:22 dev wan0 name t0 \
+	tcp [2001:db8:99::100]:22 mark 0x20 name t1 2>"$T_TMP/err") ||
+	fail "both IPv6 uplinks: $out"
+grep -c 'IPv6 raw socket' "$T_TMP/err" | grep -qx 2 ||
+	fail "expected two IPv6 icmp sockets"
+expect6 8 11 8 11
+ok "IPv6: dev and mark pick the uplink (icmp, tcp), counted on the far side"
 # A device that does not exist is an error naming the target.
 rc=0
 err=$(nsx "$H" "$P" icmp 203.0.113.100 dev wan9 2>&1) || rc=$?
@@ -115,7 +188,10 @@ nsx "$R1" nft add table inet bh
 nsx "$R1" nft add chain inet bh f '{ type filter hook forward priority 0; policy drop; }'
 rc=0
 out=$(nsx "$H" "$P" -c 3 -i 10ms -t 300ms icmp 203.0.113.100 dev wan0 name w0 \
-	icmp 203.0.113.100 dev wan1 name w1 icmp 203.0.113.100 mark 0x20 name m1) || rc=$?
+	icmp 203.0.113.100 dev wan1 name w1 icmp 203.0.113.100 mark 0x20 name m1 \
+	icmp 2001:db8:99::100 dev wan0 name w0v6 \
+	icmp 2001:db8:99::100 dev wan1 name w1v6 \
+	tcp [2001:db8:99::100]:22 mark 0x20 name m1v6) || rc=$?
 echo "$out"
 [ $rc -eq 1 ] || fail "exit $rc with wan1 blackholed"
 echo "$out" | awk -F'\t' '$1 == "s" && $3 == "w0" && $9 == "0.0" { f = 1 } END { exit !f }' ||
@@ -124,6 +200,13 @@ echo "$out" | awk -F'\t' '$1 == "s" && $3 == "w1" && $9 == "100.0" { f = 1 } END
 	fail "wan1 not down"
 echo "$out" | awk -F'\t' '$1 == "s" && $3 == "m1" && $9 == "100.0" { f = 1 } END { exit !f }' ||
 	fail "marked probe not down"
+for n in w1v6 m1v6; do
+	echo "$out" | awk -F'\t' -v n="$n" '$1 == "s" && $3 == n && $9 == "100.0" { f = 1 }
+	    END { exit !f }' || fail "$n not down"
+done
+echo "$out" | awk -F'\t' '$1 == "s" && $3 == "w0v6" && $9 == "0.0" { f = 1 }
+    END { exit !f }' || fail "IPv6 wan0 not clean"
 # wan0's counter rose by its own 3 probes only: nothing of wan1 leaked.
 expect 11 13 5 8 0 8
+expect6 11 11 8 11
 ok "wan1 blackholed: its probes down, wan0 up, no leak"

@@ -9,6 +9,7 @@
 # input leaves the file alone.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/routes-lib.sh"
+source "$(dirname "$0")/doc-lib.sh"
 
 command -v bird >/dev/null || skip "bird not installed"
 ns_make A ba
@@ -30,13 +31,16 @@ grep -qx 'route 198.51.100.0/24 blackhole;' "$F" || fail "blackhole line"
 "$ER" sync -e bird -6 -d eth0 -o "$T_TMP/edge6.conf" "$T_TMP/list" || fail "emit v6"
 grep -qx 'route 2001:db8:1::/48 via "eth0";' "$T_TMP/edge6.conf" || fail "v6 file: $(cat "$T_TMP/edge6.conf")"
 
-cat > "$T_TMP/a.conf" <<C
-router id 192.0.2.1;
-protocol device { }
-protocol static edge4 {
-	ipv4;
-include "$F";
-}
+# edge-routes(8) example 7: the include statement in bird.conf, as the
+# page writes it (the file's path this test's).
+doc_block man/edge-routes.8 7 >"$T_TMP/edge4.bird"
+grep -q '^include "/etc/bird/edge-routes.conf";$' "$T_TMP/edge4.bird" ||
+	fail "edge-routes.8 example 7 has no include line: $(cat "$T_TMP/edge4.bird")"
+{
+	echo 'router id 192.0.2.1;'
+	echo 'protocol device { }'
+	sed "s,/etc/bird/edge-routes.conf,$F," "$T_TMP/edge4.bird"
+	cat <<C
 protocol static edge6 {
 	ipv6;
 include "$T_TMP/edge6.conf";
@@ -47,6 +51,7 @@ protocol bgp b {
 	ipv4 { import none; export where proto = "edge4"; };
 }
 C
+} > "$T_TMP/a.conf"
 cat > "$T_TMP/b.conf" <<C
 router id 192.0.2.2;
 protocol device { }
@@ -72,12 +77,19 @@ ok "201 routes from edge-routes' file reached B's kernel over BGP"
 
 # A new list: 20 gone, 30 new; written again and loaded with configure.
 { gen 20 180; gen 1000 30; } > "$T_TMP/list2"
+# edge-routes(8) example 6, as the page writes it: the list is aws.list,
+# the file and birdc's socket this test's.
 ino1=$(stat -c %i "$F")
-"$ER" sync -e bird -4 -g 192.0.2.9 -o "$F" "$T_TMP/list2" || fail "emit 2"
+cp "$T_TMP/list2" "$T_TMP/aws.list"
+ex=$(doc_block man/edge-routes.8 6 | sed 's/ *\\$//' | tr -s ' \n' '  ')
+case $ex in "edge-routes sync -e bird -4 -g 192.0.2.9 -o /etc/bird/edge-routes.conf aws.list && birdc configure ") ;;
+*) fail "edge-routes.8 example 6 changed: $ex" ;; esac
+ex=${ex//\/etc\/bird\/edge-routes.conf/$F}
+ex=${ex//birdc configure/birdc -s $T_TMP/a.ctl configure}
+(cd "$T_TMP" && PATH=$BIN:$PATH sh -c "$ex" >/dev/null) || fail "example 6: $ex"
 ino2=$(stat -c %i "$F")
 [ "$ino1" != "$ino2" ] || fail "file rewritten in place, not renamed over"
 ls "$T_TMP" | grep -q 'edge-routes.conf.' && fail "temporary file left: $(ls "$T_TMP")"
-birdc -s "$T_TMP/a.ctl" configure > /dev/null || fail "birdc configure"
 wait_for 30 sh -c "[ \$(ip -n '$B' route show table 100 proto bird | wc -l) -eq 210 ]" ||
 	fail "B has $(bgp_routes) routes after the change, expected 210"
 ip -n "$B" route show table 100 | grep -q '^10.0.0.0/24' && fail "withdrawn route still in B"

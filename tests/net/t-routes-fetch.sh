@@ -10,6 +10,7 @@
 # ASN list through wg0; diff for monitoring; aggregate.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/routes-lib.sh"
+source "$(dirname "$0")/doc-lib.sh"
 
 command -v jq >/dev/null || skip "jq not installed"
 D=$TOP/tests/data
@@ -66,14 +67,25 @@ nsx "$NS" ip link set wg0 up
 nsx "$NS" ip link set wg0p up
 nsx "$NS" ip addr add 192.168.8.2/24 dev e0
 ST=$T_TMP/state
-cron() { nsx "$NS" edge-routes-cron -d "$ST" aws-eu "$1" -t 100 -4 -g 192.168.8.1; }
-cron "edge-routes-fetch aws -s EC2 -r eu-central-1 $D/aws-ip-ranges.json" || fail "cron run 1"
+# edge-routes(8) example 2, the cron job: its command, split as sh would,
+# with a state directory of this test's; the fetch reads the saved sample.
+mapfile -t job < <(doc_block man/edge-routes.8 2 | sed 's/ *\\$//' | tr -s ' \n' '  ' |
+	python3 -c 'import shlex, sys; print("\n".join(shlex.split(sys.stdin.read())[5:]))')
+[ "${job[0]} ${job[1]}" = "edge-routes-cron aws-eu" ] && [ ${#job[@]} -ge 4 ] ||
+	fail "edge-routes.8 example 2 is not an edge-routes-cron job: ${job[*]}"
+cron() { nsx "$NS" "${job[0]}" -d "$ST" "${job[1]}" "$1" "${job[@]:3}"; }
+cron "${job[2]} $D/aws-ip-ranges.json" || fail "cron run 1"
 [ "$(rcount "$NS" table 100 proto 202)" -eq 2 ] || fail "cron: $(ip -n "$NS" route show table 100)"
 ip -n "$NS" route show table 100 | grep -q '^18.156.0.0/14 via 192.168.8.1 dev e0 proto 202' ||
 	fail "cron route: $(ip -n "$NS" route show table 100)"
 ip -n "$NS" -6 route show table 100 2>/dev/null | grep -q '^2a05:d014::/36' && fail "v6 route without a v6 gateway"
-nsx "$NS" ip rule add fwmark 0x64 table 100
-ok "cron run 1 synced the AWS sample"
+# example 3: marked traffic uses table 100
+rule=$(doc_block man/edge-routes.8 3)
+[ "${rule%% *}" = ip ] || fail "edge-routes.8 example 3: $rule"
+nsx "$NS" $rule
+nsx "$NS" ip route get 18.156.0.1 mark 0x64 | grep -q 'via 192.168.8.1 dev e0 table 100' ||
+	fail "marked traffic does not use table 100: $(nsx "$NS" ip route get 18.156.0.1 mark 0x64)"
+ok "cron run 1 (edge-routes.8 example 2) synced the AWS sample; marked traffic uses it (example 3)"
 
 
 good=$(cat "$ST/aws-eu.list")
@@ -96,19 +108,44 @@ expect_rc 1 cron "edge-routes-fetch aws http://127.0.0.1:9/ip-ranges.json" 2>/de
 [ "$(rcount "$NS" table 100 proto 202)" -eq 3 ] || fail "last good list not synced"
 ok "a good list replaces the old; the last good list is synced when the fetch fails"
 
-# An ASN's prefixes through wg0; diff for monitoring.
-nsx "$NS" sh -c "edge-routes-fetch ripestat 13335 '$D/ripestat-as13335.json' > '$T_TMP/as13335.list'"
-nsx "$NS" "$ER" sync -t 101 -d wg0 "$T_TMP/as13335.list" || fail "ASN sync"
+# An ASN's prefixes through wg0 (example 4, the fetch reading the saved
+# sample), diff for monitoring (example 5), in this test's directory.
+ex() { nsx "$NS" sh -c "cd '$T_TMP' && $1"; }
+mapfile -t asn < <(doc_block man/edge-routes.8 4)
+[ ${#asn[@]} -eq 2 ] || fail "edge-routes.8 example 4: ${asn[*]}"
+ex "${asn[0]/ >/ $D/ripestat-as13335.json >}" || fail "example 4: ${asn[0]}"
+ex "${asn[1]}" || fail "example 4: ${asn[1]}"
 ip -n "$NS" route show table 101 | grep -q '^104.16.0.0/19 dev wg0 proto 202 scope link' ||
 	fail "ASN routes (aggregated): $(ip -n "$NS" route show table 101)"
 ip -n "$NS" -6 route show table 101 | grep -q '^2606:4700::/43 dev wg0 proto 202' ||
 	fail "ASN v6 routes: $(ip -n "$NS" -6 route show table 101)"
-expect_rc 0 nsx "$NS" "$ER" diff -t 101 -d wg0 "$T_TMP/as13335.list"
+mon=$(doc_block man/edge-routes.8 5)
+expect_rc 0 ex "$mon"
 nsx "$NS" ip route del 1.1.1.0/24 table 101
-expect_rc 1 nsx "$NS" "$ER" diff -t 101 -d wg0 "$T_TMP/as13335.list" > /dev/null
+expect_rc 1 ex "$mon"
 ok "ASN list through wg0, aggregated; diff finds a lost route"
 
 printf '10.0.0.0/25\n10.0.0.128/25\n10.0.1.0/24\n10.0.0.7\n' > "$T_TMP/list.txt"
-"$ER" aggregate < "$T_TMP/list.txt" > "$T_TMP/list.agg"
+ex "$(doc_block man/edge-routes.8 8)" || fail "example 8"
 [ "$(cat "$T_TMP/list.agg")" = "10.0.0.0/23" ] || fail "aggregate: $(cat "$T_TMP/list.agg")"
 ok "aggregate"
+
+# The README's edge-routes lines, as written (the fetch reading the saved
+# sample), with an LTE uplink lte0 whose router is 198.51.100.65.
+nsx "$NS" ip link add name lte0 type veth peer name lte0p
+nsx "$NS" ip link set lte0 up
+nsx "$NS" ip link set lte0p up
+nsx "$NS" ip addr add 198.51.100.66/26 dev lte0
+n=$(doc_list README | awk -F'\t' '$2 == "edge-routes(8)" { print $1 }')
+mapfile -t rd < <(doc_block README "$n")
+[ ${#rd[@]} -eq 4 ] && [ "${rd[0]%% *}" = edge-routes-fetch ] ||
+	fail "README's edge-routes lines changed: ${rd[*]}"
+ex "${rd[0]/ >/ $D/aws-ip-ranges.json >}" || fail "README: ${rd[0]}"
+ex "${rd[1]}" || fail "README: ${rd[1]}"
+[ "$(rcount "$NS" table 200 proto 202)" -eq 2 ] &&
+	ip -n "$NS" route show table 200 | grep -q '^18.156.0.0/14 via 198.51.100.65 dev lte0 proto 202' ||
+	fail "README sync: $(ip -n "$NS" route show table 200)"
+expect_rc 0 ex "${rd[2]}"
+ex "${rd[3]}" >/dev/null || fail "README: ${rd[3]}"
+[ "$(rcount "$NS" table 200 proto 202)" -eq 0 ] || fail "README flush left routes"
+ok "the README's edge-routes lines: fetch, sync via lte0 into table 200, diff in step, flush"

@@ -116,3 +116,6 @@ out=$( (printf 'PROXY TCP4 203.0.113.9 198.51.100.1 5555 2222\r\n'; sleep 0.5;
 wait_for 3 grep -q "^[0-9.]*	203.0.113.9:5555	tcp:2222	-	\[2001:db8:1::20\]:2222	ok" "$T_TMP/access3.log" ||
 	fail "access log lacks the proxied client: $(cat "$T_TMP/access3.log")"
 ok "PROXY v1 from a front balancer: the real client is embedded"
+
+sni_stop
+ok "SIGTERM: exit 0, no sanitizer report"

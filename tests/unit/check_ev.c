@@ -505,6 +505,65 @@ START_TEST(free_in_callback)
 }
 END_TEST
 
+/* ev_io_forget() then close(): no callback for the closed descriptor,
+ * even with its event pending in the same batch, and its number can be
+ * watched again (close() took it out of the epoll set). */
+struct fgt {
+	struct ev_io	 io;
+	int		 fds[2];
+	struct fgt	*victim;
+	int		*calls;
+};
+
+static void
+fgt_read(struct ev *ev, struct ev_io *io, uint32_t events)
+{
+	struct fgt *f = io->arg;
+
+	(*f->calls)++;
+	ev_io_forget(ev, &f->victim->io);
+	close(f->victim->fds[0]);
+	ev_io_forget(ev, &f->io);
+	close(f->fds[0]);
+}
+
+START_TEST(io_forget)
+{
+	struct ev	*ev = ev_new();
+	struct fgt	 a, b;
+	struct ev_io	 again;
+	int		 calls = 0, fds[2];
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	a.victim = &b;
+	b.victim = &a;
+	a.calls = b.calls = &calls;
+	ck_assert_int_eq(pipe(a.fds), 0);
+	ck_assert_int_eq(pipe(b.fds), 0);
+	ck_assert_int_eq(ev_io_start(ev, &a.io, a.fds[0], EPOLLIN, fgt_read,
+	    &a), 0);
+	ck_assert_int_eq(ev_io_start(ev, &b.io, b.fds[0], EPOLLIN, fgt_read,
+	    &b), 0);
+	ck_assert_int_eq(write(a.fds[1], "a", 1), 1);
+	ck_assert_int_eq(write(b.fds[1], "b", 1), 1);
+	/* Both are ready in one batch; the first callback closes both and
+	 * the loop ends, nothing being watched. */
+	ck_assert_int_eq(ev_run(ev), 0);
+	ck_assert_int_eq(calls, 1);
+	ck_assert_int_eq(pipe(fds), 0);
+	ck_assert(fds[0] == a.fds[0] || fds[0] == b.fds[0]);
+	ck_assert_int_eq(ev_io_start(ev, &again, fds[0], EPOLLIN, fgt_read,
+	    NULL), 0);
+	ck_assert_int_eq(ev_io_stop(ev, &again), 0);
+	close(fds[0]);
+	close(fds[1]);
+	close(a.fds[1]);
+	close(b.fds[1]);
+	ev_free(ev);
+}
+END_TEST
+
 START_TEST(clocks)
 {
 	struct ev	*ev = ev_new();
@@ -543,6 +602,7 @@ make_ev_suite(void)
 	tcase_add_test(tc, timer_scale);
 	tcase_add_test(tc, io_scale);
 	tcase_add_test(tc, free_in_callback);
+	tcase_add_test(tc, io_forget);
 	tcase_add_test(tc, clocks);
 	suite_add_tcase(s, tc);
 	return s;

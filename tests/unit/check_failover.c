@@ -162,6 +162,29 @@ START_TEST(test_first_results_decide)
 }
 END_TEST
 
+static bool
+all_lost(uint64_t t, uint32_t *rtt, void *arg)
+{
+	return false;
+}
+
+/* A gateway dead from the start is never up, not even for its first
+ * results (too few for a loss percentage): it goes down after DownAfter.
+ * It used to come up at the first lost result and get the route. */
+START_TEST(test_first_results_lost)
+{
+	struct sim s;
+
+	sim_init(&s, new_gw("wan"));
+	run(&s, 0, 3000, all_lost, NULL);
+	ck_assert_int_eq(s.gw->state, FO_DOWN);
+	ck_assert_uint_eq(s.nch, 1);
+	ck_assert_int_eq(s.ch[0].from, FO_UNKNOWN);
+	ck_assert_uint_le(s.ch[0].at, 1000);
+	free(s.gw);
+}
+END_TEST
+
 /* Total outage: down within a second with 200 ms probes, timeout 200 ms
  * and down-after 600 ms, whenever in the probe cycle it starts. */
 START_TEST(test_outage_fast)
@@ -707,6 +730,101 @@ START_TEST(test_config_errors)
 }
 END_TEST
 
+/* ---- reload ---- */
+
+static void
+parse_ok(struct failover_cfg *cfg, const char *text)
+{
+	char err[256] = "";
+
+	ck_assert_msg(failover_cfg_parse(cfg, "r.conf", text, strlen(text),
+	    err, sizeof(err)) == 0, "%s", err);
+}
+
+START_TEST(test_reload_carry)
+{
+	static const char before[] =
+	    "[Gateway]\nName = wan\nDevice = wan0\nVia = 10.0.1.1\n"
+	    "Targets = wan-far, wan-gw\n"
+	    "[Gateway]\nName = lte\nDevice = lte0\nVia = 10.0.2.1\nTier = 2\n"
+	    "[Gateway]\nName = old\nDevice = old0\nVia = 10.0.3.1\n"
+	    "[Group]\nName = inet\nGateways = wan, lte, old\n"
+	    "[Group]\nName = guests\nGateways = wan, lte\nTable = 100\n";
+	/* old gone, new added; lte's targets all new; guests' next hop
+	 * moved; inet unchanged */
+	static const char after[] =
+	    "[Gateway]\nName = new\nDevice = new0\nVia = 10.0.4.1\n"
+	    "[Gateway]\nName = lte\nDevice = lte0\nVia = 10.0.2.1\nTier = 2\n"
+	    "Targets = lte-far\n"
+	    "[Gateway]\nName = wan\nDevice = wan0\nVia = 10.0.1.1\n"
+	    "Targets = wan-gw\n"
+	    "[Group]\nName = inet\nGateways = wan, lte, new\n"
+	    "[Group]\nName = guests\nGateways = wan, lte\nTable = 100\n"
+	    "Destination = 192.0.2.0/24\n";
+	struct failover_cfg o, n;
+	struct failover_result r = { 0 };
+	struct failover_gw *w;
+	uint64_t next = UINT64_MAX;
+
+	parse_ok(&o, before);
+	failover_gw_reset(&o.gw[0], T0);
+	failover_gw_reset(&o.gw[1], T0);
+	failover_gw_reset(&o.gw[2], T0);
+	/* wan up by wan-gw (its second target), lte up */
+	r.ok = true;
+	r.rtt_us = 1000;
+	r.name = "wan-gw";
+	r.sent_ms = 1;
+	failover_gw_sample(&o.gw[0], 1, &r, T0 + 10);
+	failover_gw_eval(&o.gw[0], T0 + 10, &next);
+	ck_assert_int_eq(o.gw[0].state, FO_UP);
+	r.name = "lte";
+	failover_gw_sample(&o.gw[1], 0, &r, T0 + 10);
+	failover_gw_eval(&o.gw[1], T0 + 10, &next);
+	ck_assert_int_eq(o.gw[1].state, FO_UP);
+	o.gw[0].ifindex = 7;
+	o.group[0].programmed = o.group[1].programmed = true;
+	o.group[0].active.n = 1;
+	o.group[0].active.gw[0] = 0;	/* wan */
+	o.group[0].active.weight[0] = 1;
+	o.group[0].changes = 3;
+	o.group[1].active = o.group[0].active;
+
+	parse_ok(&n, after);
+	failover_cfg_carry(&n, &o, T0 + 5000);
+	/* wan (now index 2) keeps its state, since and wan-gw's results,
+	 * moved to its first target slot; lte has no target left: unknown */
+	w = &n.gw[2];
+	ck_assert_int_eq(w->state, FO_UP);
+	ck_assert_uint_eq(w->since, T0 + 10);
+	ck_assert_uint_eq(w->tg[0].nresults, 1);
+	ck_assert_uint_eq(w->ntg, 1);
+	ck_assert_uint_eq(w->ifindex, 7);
+	ck_assert_int_eq(n.gw[1].state, FO_UNKNOWN);
+	ck_assert_uint_eq(n.gw[1].since, T0 + 5000);
+	ck_assert_int_eq(n.gw[0].state, FO_UNKNOWN);
+	ck_assert_int_eq(failover_cfg_gw_index(&n, "wan"), 2);
+	ck_assert_int_eq(failover_cfg_gw_index(&n, "old"), -1);
+	/* inet: same routes, its gateway renumbered */
+	ck_assert(n.group[0].programmed);
+	ck_assert_uint_eq(n.group[0].active.n, 1);
+	ck_assert_uint_eq(n.group[0].active.gw[0], 2);
+	ck_assert_uint_eq(n.group[0].changes, 3);
+	/* guests: another destination: programmed anew */
+	ck_assert(!n.group[1].programmed);
+	failover_cfg_free(&n);
+
+	/* the active gateway's next hop moved: programmed anew */
+	parse_ok(&n, before);
+	n.gw[0].via.b[3] = 254;
+	failover_cfg_carry(&n, &o, T0 + 5000);
+	ck_assert(!n.group[0].programmed);
+	ck_assert_int_eq(n.gw[0].state, FO_UP);
+	failover_cfg_free(&n);
+	failover_cfg_free(&o);
+}
+END_TEST
+
 Suite *make_failover_suite(void);
 
 Suite *
@@ -716,6 +834,7 @@ make_failover_suite(void)
 	TCase *tc = tcase_create("health");
 
 	tcase_add_test(tc, test_first_results_decide);
+	tcase_add_test(tc, test_first_results_lost);
 	tcase_add_test(tc, test_outage_fast);
 	tcase_add_test(tc, test_short_loss_ignored);
 	tcase_add_test(tc, test_failback_waits);
@@ -742,6 +861,10 @@ make_failover_suite(void)
 	tc = tcase_create("config");
 	tcase_add_test(tc, test_config_good);
 	tcase_add_test(tc, test_config_errors);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("reload");
+	tcase_add_test(tc, test_reload_carry);
 	suite_add_tcase(s, tc);
 	return s;
 }

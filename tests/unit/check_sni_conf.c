@@ -166,6 +166,84 @@ START_TEST(snid_flags)
 }
 END_TEST
 
+START_TEST(snid_unix_and_old_flags)
+{
+	struct sni_conf c;
+
+	/* snid's unix mode: the socket directory is the list of back ends */
+	ck_assert_int_eq(parse_args(&c, "-listen tcp:443 -mode unix "
+	    "-unix-directory /run/snid/ -proxy-proto"), 0);
+	ck_assert_int_eq(c.l[0].mode, SNI_MODE_UNIX);
+	ck_assert_str_eq(c.l[0].unix_dir, "/run/snid");
+	ck_assert(c.l[0].proxy_out);
+	sni_conf_free(&c);
+	ck_assert_int_eq(parse_args(&c, "-listen tcp:443 -mode unix"), 2);
+	sni_conf_free(&c);
+	ck_assert_int_eq(parse_args(&c, "-listen tcp:443 -mode unix "
+	    "-unix-directory /a/directory/name/much/too/long/for/a/unix/"
+	    "socket/path/once/the/name/is/added/to/it/xxxxxxxxxxxxxxxxxxxx"),
+	    2);
+	sni_conf_free(&c);
+	/* go-listener's proxy: wrapper: a PROXY header comes first */
+	ck_assert_int_eq(parse_args(&c, "-listen proxy:tcp:443 -mode tcp "
+	    "-backend-cidr 192.0.2.0/24"), 0);
+	ck_assert(c.l[0].proxy_in);
+	ck_assert_str_eq(c.l[0].spec, "proxy:tcp:443");
+	sni_conf_free(&c);
+	/* go-listener's fd:N, a listening socket left open for us */
+	{
+		struct sockaddr_in sin = { .sin_family = AF_INET };
+		char args[128];
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin,
+		    sizeof(sin)), 0);
+		snprintf(args, sizeof(args), "-listen fd:%d -mode tcp "
+		    "-backend-cidr 192.0.2.0/24", fd);
+		ck_assert_int_eq(parse_args(&c, args), 2);	/* not listening */
+		sni_conf_free(&c);
+		ck_assert_int_eq(listen(fd, 1), 0);
+		ck_assert_int_eq(parse_args(&c, args), 0);
+		ck_assert(c.l[0].inherited);
+		ck_assert_int_eq(c.l[0].ifd, fd);
+		ck_assert_int_eq(c.l[0].addr.ss_family, AF_INET);
+		ck_assert_uint_ne(c.l[0].backend_port, 0);
+		sni_conf_free(&c);
+		close(fd);
+		ck_assert_int_eq(parse_args(&c, args), 2);	/* closed */
+		sni_conf_free(&c);
+	}
+	/* snid's first releases: -backend :PORT or /DIR, -allow,
+	 * -ipv6-source-prefix, -proxy */
+	ck_assert_int_eq(parse_args(&c, "-listen tcp:443 -backend :8443 "
+	    "-allow 2001:db8:1::/64 -ipv6-source-prefix 64:ff9b:1:: -proxy"),
+	    0);
+	ck_assert_int_eq(c.l[0].mode, SNI_MODE_NAT46);
+	ck_assert_uint_eq(c.l[0].backend_port, 8443);
+	ck_assert_int_eq(c.l[0].ncidr, 1);
+	ck_assert(c.l[0].proxy_out);
+	sni_conf_free(&c);
+	ck_assert_int_eq(parse_args(&c, "-listen tcp:443 -backend :443 "
+	    "-allow 192.0.2.0/24"), 0);
+	ck_assert_int_eq(c.l[0].mode, SNI_MODE_TCP);
+	sni_conf_free(&c);
+	ck_assert_int_eq(parse_args(&c, "-listen tcp:443 -backend /run/snid"),
+	    0);
+	ck_assert_int_eq(c.l[0].mode, SNI_MODE_UNIX);
+	ck_assert_str_eq(c.l[0].unix_dir, "/run/snid");
+	sni_conf_free(&c);
+	ck_assert_int_eq(parse_args(&c, "-listen tcp:443 -backend :0 "
+	    "-allow 192.0.2.0/24"), 2);
+	sni_conf_free(&c);
+	/* -negative-ttl */
+	ck_assert_int_eq(parse_args(&c, "-listen tcp:443 -mode tcp "
+	    "-backend-cidr 192.0.2.0/24 -negative-ttl 7"), 0);
+	ck_assert_uint_eq(c.neg_ttl_max, 7);
+	sni_conf_free(&c);
+}
+END_TEST
+
 static const char *
 write_conf(const char *text)
 {
@@ -210,6 +288,27 @@ START_TEST(conf_file)
 	sni_conf_free(&c);
 	unlink(p);
 
+	/* unix mode and a proxy: listener from the file */
+	p = write_conf("[Listener]\nListen = proxy:tcp:443\nMode = unix\n"
+	    "UnixDirectory = /run/snid\nSendProxy = yes\n");
+	sni_conf_init(&c);
+	c.file = strdup(p);
+	ck_assert_int_eq(sni_conf_file(&c, p, err, sizeof(err)), 0);
+	ck_assert_int_eq(sni_conf_finish(&c, err, sizeof(err)), 0);
+	ck_assert_int_eq(c.l[0].mode, SNI_MODE_UNIX);
+	ck_assert_str_eq(c.l[0].unix_dir, "/run/snid");
+	ck_assert(c.l[0].proxy_in);
+	ck_assert(c.l[0].proxy_out);
+	sni_conf_free(&c);
+	unlink(p);
+	p = write_conf("[Listener]\nListen = tcp:443\nMode = unix\n"
+	    "UnixDirectory = /run/\"x\"\n");
+	sni_conf_init(&c);
+	ck_assert_int_eq(sni_conf_file(&c, p, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, ":4:"));
+	sni_conf_free(&c);
+	unlink(p);
+
 	/* Errors name file:line */
 	p = write_conf("[Listener]\nListen = tcp:443\nMode = nat64\n");
 	sni_conf_init(&c);
@@ -245,6 +344,7 @@ make_sni_conf_suite(void)
 	tcase_add_test(tc, listen_specs);
 	tcase_add_test(tc, backend_rules);
 	tcase_add_test(tc, snid_flags);
+	tcase_add_test(tc, snid_unix_and_old_flags);
 	tcase_add_test(tc, conf_file);
 	suite_add_tcase(s, tc);
 	return s;
