@@ -6,7 +6,9 @@
 # namespace) probed
 #   1. once, unpaced (fping -i 0 -c 1), BENCH_RUNS (default 9) pairs;
 #   2. once at 10 ms pacing (fping's default; about 10 s each),
-#      BENCH_SLOW_RUNS (default 5) pairs;
+#      BENCH_SLOW_RUNS (default 7) pairs, each beside the floor of a paced
+#      pinger (tests/bench/icmp-floor.c: the sends and reads alone), since
+#      both tools spend most of their time in the kernel's part;
 #   3. continuously every second for BENCH_SECS (default 10) s,
 #      BENCH_CONT_RUNS (default 3) pairs: CPU per 1,000 probes
 #      (fping -l -p 1000 -i 1, edge-probe -i 1s), and the share of a core.
@@ -15,11 +17,13 @@
 # wait4(2), of the tool alone.  Printed: medians, the ratio of the medians
 # and the median (and range) of the per-pair ratios, fping / edge-probe
 # (above 1: edge-probe is faster or cheaper); and, per probe, the page
-# faults and voluntary context switches (wake-ups) of each.
+# faults and voluntary context switches (wake-ups) of each, and for the
+# paced runs, counts that do not depend on the machine's load: system
+# calls, context switches, page faults, user-space instructions.
 source "$(dirname "$0")/../net/lib.sh"
 
 RUNS=${BENCH_RUNS:-9}
-SLOW=${BENCH_SLOW_RUNS:-5}
+SLOW=${BENCH_SLOW_RUNS:-7}
 CONT=${BENCH_CONT_RUNS:-3}
 SECS=${BENCH_SECS:-10}
 N=1000
@@ -29,6 +33,8 @@ command -v fping >/dev/null || skip "fping not installed"
 cc -O2 -std=gnu11 -Wall -Wextra -Werror -o "$T_TMP/rusage" \
 	"$TOP/tests/bench/rusage.c" || fail "cannot build rusage"
 RU=$T_TMP/rusage
+cc -O2 -std=gnu11 -Wall -Wextra -Werror -o "$T_TMP/icmp-floor" \
+	"$TOP/tests/bench/icmp-floor.c" || fail "cannot build icmp-floor"
 
 ns_make A probe
 ns_make B resp
@@ -75,7 +81,7 @@ report() {
 		    ew, fw, fw / ew, w[1], w[2], w[3]
 		printf "  cpu:  edge-probe %.1f ms, fping %.1f ms: %.2fx (pairs: median %.2fx, %.2f-%.2f)\n",
 		    ec * 1000, fc * 1000, (ec > 0 ? fc / ec : 0), c[1], c[2], c[3]
-		printf "  per probe: page faults %.2f vs %.2f, wake-ups %.2f vs %.2f\n",
+		printf "  per probe (edge-probe vs fping): page faults %.2f vs %.2f, wake-ups %.2f vs %.2f\n",
 		    epf / n, fpf / n, ecs / n, fcs / n }'
 }
 
@@ -99,20 +105,62 @@ fup=$(grep -c '/0%,' "$T_TMP/fp1.err" || true)
 echo "once, unpaced, $N targets ($up answered edge-probe, $fup fping; $RUNS pairs):"
 report ep1 fp1 $N
 
-# 2. once, at 10 ms pacing.
+# 2. once, at 10 ms pacing; beside each pair the floor (icmp-floor.c: the
+# same sends and reads with nothing else), in rotating order.
 for r in $(seq "$SLOW"); do
-	if [ $((r % 2)) -eq 1 ]; then
-		m ep2 "$P" -p 10ms -t 1s -f "$T_TMP/probes"
-		m fp2 fping -q -i 10 -c 1 -t 1000 -f "$T_TMP/addrs"
-	else
-		m fp2 fping -q -i 10 -c 1 -t 1000 -f "$T_TMP/addrs"
-		m ep2 "$P" -p 10ms -t 1s -f "$T_TMP/probes"
-	fi
+	for k in 0 1 2; do
+		case $(( (r + k) % 3 )) in
+		0) m ep2 "$P" -p 10ms -t 1s -f "$T_TMP/probes" ;;
+		1) m fp2 fping -q -i 10 -c 1 -t 1000 -f "$T_TMP/addrs" ;;
+		2) m fl2 "$T_TMP/icmp-floor" $N 10 10.77 ;;
+		esac
+	done
 done
 up=$(awk -F'\t' '$8 == "up"' "$T_TMP/ep2.out" | wc -l)
 fup=$(grep -c '/0%,' "$T_TMP/fp2.err" || true)
-echo "once, 10 ms pacing, $N targets ($up answered edge-probe, $fup fping; $SLOW pairs):"
+echo "once, 10 ms pacing, $N targets ($up answered edge-probe, $fup fping, $(cat "$T_TMP/fl2.err"); $SLOW pairs):"
 report ep2 fp2 $N
+# Above the floor: what each tool spends of its own, per run.
+paste -d ' ' "$T_TMP/ep2" "$T_TMP/fl2" | awk '{ print $2 - $10 }' > "$T_TMP/ep2o"
+paste -d ' ' "$T_TMP/fp2" "$T_TMP/fl2" | awk '{ print $2 - $10 }' > "$T_TMP/fp2o"
+awk -v fl="$(col fl2 2)" -v eo="$(median < "$T_TMP/ep2o")" \
+    -v fo="$(median < "$T_TMP/fp2o")" 'BEGIN {
+	printf "  floor (sends and reads only): %.1f ms; above it: edge-probe %.1f ms, fping %.1f ms (medians of the differences)\n",
+	    fl * 1000, eo * 1000, fo * 1000 }'
+
+# What the paced runs cost per probe, counted rather than timed (times on
+# this shared machine swing from run to run; counts do not; output to
+# files, as in the timed runs): system calls,
+# context switches and page faults (perf stat), and user-space
+# instructions of an unpaced run (callgrind; fping copied, since valgrind
+# will not run a binary with file capabilities).
+if nsx "$A" perf stat -e raw_syscalls:sys_enter true >/dev/null 2>&1; then
+	nsx "$A" perf stat -x, -o "$T_TMP/ep.perf" -e \
+	    raw_syscalls:sys_enter,context-switches,page-faults \
+	    "$P" -p 10ms -t 1s -f "$T_TMP/probes" >"$T_TMP/cnt.out" 2>&1 || true
+	nsx "$A" perf stat -x, -o "$T_TMP/fp.perf" -e \
+	    raw_syscalls:sys_enter,context-switches,page-faults \
+	    fping -q -i 10 -c 1 -t 1000 -f "$T_TMP/addrs" >"$T_TMP/cnt.out" \
+	    2>"$T_TMP/cnt.err" || true
+	awk -F, -v n=$N '{ f = FILENAME ~ /ep.perf$/ ? 1 : 2 }
+	    $3 ~ /sys_enter/ { s[f] = $1 } $3 ~ /context-switches/ { c[f] = $1 }
+	    $3 ~ /page-faults/ { p[f] = $1 } END {
+		printf "  counted per probe (edge-probe vs fping): system calls %.2f vs %.2f, context switches %.2f vs %.2f, page faults %.2f vs %.2f\n",
+		    s[1] / n, s[2] / n, c[1] / n, c[2] / n, p[1] / n, p[2] / n }' \
+	    "$T_TMP/ep.perf" "$T_TMP/fp.perf"
+fi
+if command -v valgrind >/dev/null; then
+	cp "$(command -v fping)" "$T_TMP/fping"
+	nsx "$A" valgrind --tool=callgrind --callgrind-out-file="$T_TMP/cg.ep" \
+	    "$P" -t 1s -f "$T_TMP/probes" >"$T_TMP/cnt.out" 2>"$T_TMP/vg.ep" || true
+	nsx "$A" valgrind --tool=callgrind --callgrind-out-file="$T_TMP/cg.fp" \
+	    "$T_TMP/fping" -q -i 0 -c 1 -t 1000 -f "$T_TMP/addrs" \
+	    >/dev/null 2>"$T_TMP/vg.fp" || true
+	awk -v n=$N '/Collected/ { v[FILENAME ~ /vg.ep$/ ? 1 : 2] = $NF } END {
+		if (v[1] && v[2])
+			printf "  user-space instructions per probe (callgrind, unpaced; edge-probe vs fping): %d vs %d: %.2fx\n",
+			    v[1] / n, v[2] / n, v[2] / v[1] }' "$T_TMP/vg.ep" "$T_TMP/vg.fp"
+fi
 
 # 3. continuous, 1 s per target, stopped by SIGINT: CPU per 1,000 probes.
 for r in $(seq "$CONT"); do
