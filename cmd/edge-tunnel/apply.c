@@ -373,7 +373,9 @@ tunnel_state_write(const struct tunnel_conf *tc, const struct want *w)
 	FILE *f;
 	int fd;
 
-	if (mkdir(TUNNEL_STATE_DIR, 0700) < 0 && errno != EEXIST)
+	/* Shared with edge-failover, whose state "edge-failover status" may
+	 * read unprivileged; the files themselves are 0600. */
+	if (mkdir(TUNNEL_STATE_DIR, 0755) < 0 && errno != EEXIST)
 		return -errno;
 	tunnel_state_path(tc->name, path, sizeof(path));
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);

@@ -12,7 +12,7 @@
 #     XML and renders to PNG, the summary names every target;
 #   - the per-uplink stream into edge-failover, with the first example of
 #     edge-failover.conf(5): the route follows wan0 and moves to lte0 when
-#     wan0 dies upstream; the README's stream and wan.conf the same way.
+#     wan0 dies upstream; the README's stream and failover.conf the same way.
 source "$(dirname "$0")/lib.sh"
 
 P=$BIN/edge-probe
@@ -173,12 +173,12 @@ out=$(nsx "$H" env PATH="$BIN:$PATH" sh "$T_TMP/cron.sh") ||
 ok "cron example: silent while up, \"tunnel down\" once the peer is cut off"
 
 # --- the stream per uplink, the history ---
-# The first example of edge-failover.conf(5) as wan.conf, with this run's
+# The first example of edge-failover.conf(5) as failover.conf, with this run's
 # state file.
 addressing 192.0.2.2/24 192.0.2.1/24 192.0.2.0/24 \
 	198.51.100.2/24 198.51.100.1/24 198.51.100.0/24
 man_ex "$TOP/man/edge-failover.conf.5" 1 |
-	sed "/^\[Failover\]/a StateFile = $T_TMP/fo.state" > "$T_TMP/wan.conf"
+	sed "/^\[Failover\]/a StateFile = $T_TMP/fo.state" > "$T_TMP/failover.conf"
 man_ex "$TOP/man/edge-probe.8" 2 | steps "$T_TMP/stream"
 man_ex "$TOP/man/edge-probe.8" 3 | steps "$T_TMP/hist"
 [ -e "$T_TMP/stream/2.sh" ] && [ -e "$T_TMP/hist/2.sh" ] ||
@@ -224,18 +224,19 @@ wait_for 5 no_edge || fail "the first stream did not stop"
 blackhole 1 off
 
 # --- the README's stream ---
-addressing 198.51.100.2/26 198.51.100.1/26 198.51.100.0/26 \
-	198.51.100.66/26 198.51.100.65/26 198.51.100.64/26
-rm -f "$T_TMP/probes" "$T_TMP/wan.conf"
+# (the README uses the man page's addresses)
+addressing 192.0.2.2/24 192.0.2.1/24 192.0.2.0/24 \
+	198.51.100.2/24 198.51.100.1/24 198.51.100.0/24
+rm -f "$T_TMP/probes" "$T_TMP/failover.conf"
 readme_ex | steps "$T_TMP/readme"
 [ -e "$T_TMP/readme/3.sh" ] || fail "the README example is not three steps"
 run "$H" "$T_TMP/readme/1.sh"
 run "$H" "$T_TMP/readme/2.sh"
-sed -i "/^\[Failover\]/a StateFile = $T_TMP/fo2.state" "$T_TMP/wan.conf"
+sed -i "/^\[Failover\]/a StateFile = $T_TMP/fo2.state" "$T_TMP/failover.conf"
 bg _ "$H" env PATH="$BIN:$PATH" sh -c "cd '$T_TMP' && . readme/3.sh"
-wait_route 10 'via 198.51.100.1 dev wan0' ||
+wait_route 10 'via 192.0.2.1 dev wan0' ||
 	fail "README: no route via wan0: $(fo_route)"
 blackhole 1 on
-wait_route 5 'via 198.51.100.65 dev lte0' ||
+wait_route 5 'via 198.51.100.1 dev lte0' ||
 	fail "README: route did not move to lte0: $(fo_route)"
 ok "README stream example: edge-failover follows wan0, then moves to lte0"
