@@ -201,19 +201,24 @@ pace_cb(struct ev *ev, struct ev_timer *tm)
 {
 	struct probe_ctx *ctx = tm->arg;
 	struct probe_target *t;
-	uint64_t now = ev_monotonic_us();
+	uint64_t now = ev_monotonic_us(), due;
 
 	/*
 	 * Sends are due every pace_ms after the previous one was due, not
 	 * after it happened, so that timer slack does not add up; after an
-	 * idle spell the next send is due at once.
+	 * idle spell the next send is due at once.  A send up to 0.5 ms
+	 * early is let go (the timers have millisecond steps).  A late send
+	 * is not followed by a hurried one to catch up: the next waits for
+	 * at least pace_ms - 1 ms after it, then the schedule goes on.
 	 */
 	while ((t = ctx->qhead)) {
 		if (ctx->pace_next_us + ctx->pace_ms * 1000 < now)
 			ctx->pace_next_us = now;
-		if (now + 500 < ctx->pace_next_us) {
-			ev_timer_start(ev, tm,
-			    (ctx->pace_next_us - now + 500) / 1000);
+		due = ctx->pace_next_us;
+		if (due + 500 < ctx->last_send_us + ctx->pace_ms * 1000)
+			due = ctx->last_send_us + ctx->pace_ms * 1000 - 500;
+		if (now + 500 < due) {
+			ev_timer_start(ev, tm, (due - now + 500) / 1000);
 			return;
 		}
 		ctx->qhead = t->qnext;

@@ -10,8 +10,11 @@
 #      pinger (tests/bench/icmp-floor.c: the sends and reads alone), since
 #      both tools spend most of their time in the kernel's part;
 #   3. continuously every second for BENCH_SECS (default 10) s,
-#      BENCH_CONT_RUNS (default 3) pairs: CPU per 1,000 probes
-#      (fping -l -p 1000 -i 1, edge-probe -i 1s), and the share of a core.
+#      BENCH_CONT_RUNS (default 3) rounds: CPU per 1,000 probes and the
+#      share of a core of edge-probe -i 1s, of the issue's fping -l -p 1000
+#      and of fping -l -p 1000 -i 1 (which probes as often; see 3 below).
+# At the end, each of the issue's targets is printed as MET or MISSED,
+# judged from the medians.
 # Each pair runs both tools back to back, in alternating order, each under
 # tests/bench/rusage.c inside the namespace: CPU is user + system time from
 # wait4(2), of the tool alone.  Printed: medians, the ratio of the medians
@@ -162,22 +165,69 @@ if command -v valgrind >/dev/null; then
 			    v[1] / n, v[2] / n, v[2] / v[1] }' "$T_TMP/vg.ep" "$T_TMP/vg.fp"
 fi
 
-# 3. continuous, 1 s per target, stopped by SIGINT: CPU per 1,000 probes.
+# 3. continuous, 1 s per target, stopped by SIGINT: CPU per 1,000 probes,
+# against the issue's peer command, fping -l -p 1000 (its timeout is then
+# the period, 1 s, as edge-probe's -t), and against the same with -i 1:
+# fping's default of 10 ms between any two sends lets it probe 1,000
+# targets only every 10 s (100 probes a second), -i 1 lets it do what
+# edge-probe -i 1s does (1,000 a second), the same work.  The three run in
+# rotating order, as in 2.
 for r in $(seq "$CONT"); do
-	m ep3 -i "$SECS" "$P" -i 1s -R 0 -f "$T_TMP/probes"
-	en=$(grep -c '^r' "$T_TMP/ep3.out" || true)
-	tail -n 1 "$T_TMP/ep3" | awk -v n="$en" '{ print $2 * 1e6 / n, n }' \
-		>> "$T_TMP/ep3k"
-	m fp3 -i "$SECS" fping -l -p 1000 -i 1 -t 1000 -f "$T_TMP/addrs"
-	fn=$(grep -c ' bytes, ' "$T_TMP/fp3.out" || true)
-	tail -n 1 "$T_TMP/fp3" | awk -v n="$fn" '{ print $2 * 1e6 / n, n }' \
-		>> "$T_TMP/fp3k"
+	for k in 0 1 2; do
+		case $(( (r + k) % 3 )) in
+		0) m ep3 -i "$SECS" "$P" -i 1s -R 0 -f "$T_TMP/probes"
+		   en=$(grep -c '^r' "$T_TMP/ep3.out" || true)
+		   tail -n 1 "$T_TMP/ep3" |
+			awk -v n="$en" '{ print $2 * 1e6 / n, n }' >> "$T_TMP/ep3k" ;;
+		1) m fp3 -i "$SECS" fping -l -p 1000 -f "$T_TMP/addrs"
+		   fn=$(grep -c ' bytes, ' "$T_TMP/fp3.out" || true)
+		   tail -n 1 "$T_TMP/fp3" |
+			awk -v n="$fn" '{ print $2 * 1e6 / n, n }' >> "$T_TMP/fp3k" ;;
+		2) m fq3 -i "$SECS" fping -l -p 1000 -i 1 -f "$T_TMP/addrs"
+		   qn=$(grep -c ' bytes, ' "$T_TMP/fq3.out" || true)
+		   tail -n 1 "$T_TMP/fq3" |
+			awk -v n="$qn" '{ print $2 * 1e6 / n, n }' >> "$T_TMP/fq3k" ;;
+		esac
+	done
 done
-echo "continuous, $N targets every 1 s for $SECS s (last run: $en results edge-probe, $fn replies fping; $CONT pairs):"
-awk -v e="$(col ep3k 1)" -v f="$(col fp3k 1)" -v ec="$(col ep3 2)" \
-    -v fc="$(col fp3 2)" -v s="$SECS" -v cp="$(pair ep3k fp3k 1)" 'BEGIN {
-	split(cp, c, " ")
-	printf "  cpu per 1,000 probes: edge-probe %.2f ms, fping %.2f ms: %.2fx (pairs: median %.2fx, %.2f-%.2f)\n",
-	    e, f, (e > 0 ? f / e : 0), c[1], c[2], c[3]
-	printf "  share of one core: edge-probe %.2f %%, fping %.2f %%\n",
-	    100 * ec / s, 100 * fc / s }'
+echo "continuous, $N targets every 1 s for $SECS s ($CONT rounds of three; results of the last: edge-probe $en, fping -l -p 1000 $fn, fping -l -p 1000 -i 1 $qn):"
+awk -v e="$(col ep3k 1)" -v f="$(col fp3k 1)" -v q="$(col fq3k 1)" \
+    -v en="$(col ep3k 2)" -v fn="$(col fp3k 2)" -v qn="$(col fq3k 2)" \
+    -v ec="$(col ep3 2)" -v fc="$(col fp3 2)" -v qc="$(col fq3 2)" \
+    -v s="$SECS" -v fp="$(pair ep3k fp3k 1)" -v qp="$(pair ep3k fq3k 1)" 'BEGIN {
+	split(fp, a, " "); split(qp, b, " ")
+	printf "  probes a second: edge-probe %.0f, fping -l -p 1000 %.0f, fping -l -p 1000 -i 1 %.0f\n",
+	    en / s, fn / s, qn / s
+	printf "  cpu per 1,000 probes: edge-probe %.2f ms; fping -l -p 1000 %.2f ms: %.2fx (pairs: median %.2fx, %.2f-%.2f); fping -l -p 1000 -i 1 %.2f ms: %.2fx (pairs: median %.2fx, %.2f-%.2f)\n",
+	    e, f, (e > 0 ? f / e : 0), a[1], a[2], a[3],
+	    q, (e > 0 ? q / e : 0), b[1], b[2], b[3]
+	printf "  cpu: edge-probe %.1f ms, fping -l -p 1000 %.1f ms, fping -l -p 1000 -i 1 %.1f ms\n",
+	    ec * 1000, fc * 1000, qc * 1000
+	printf "  share of one core: edge-probe %.2f %%, fping -l -p 1000 %.2f %%, fping -l -p 1000 -i 1 %.2f %%\n",
+	    100 * ec / s, 100 * fc / s, 100 * qc / s }'
+
+# The issue's targets, judged from the medians above: MET or MISSED.
+verdict() {	# TEXT EDGE-PROBE FPING-OR-LIMIT UNIT: met when EDGE <= LIMIT
+	awk -v t="$1" -v e="$2" -v f="$3" -v u="$4" 'BEGIN {
+		printf "  %-6s %s: %g vs %g %s\n", (e <= f ? "MET" : "MISSED"),
+		    t, e, f, u }'
+}
+ms() { awk -v v="$1" 'BEGIN { printf "%.1f", v * 1000 }'; }
+echo "targets (edge-probe vs fping or the limit, medians):"
+verdict "once, unpaced: wall time no worse than fping -i 0 -c1" \
+	"$(ms "$(col ep1 1)")" "$(ms "$(col fp1 1)")" ms
+verdict "once, unpaced: CPU no worse than fping -i 0 -c1" \
+	"$(ms "$(col ep1 2)")" "$(ms "$(col fp1 2)")" ms
+verdict "once, 10 ms pacing: wall time no worse than fping -i 10" \
+	"$(ms "$(col ep2 1)")" "$(ms "$(col fp2 1)")" ms
+verdict "once, 10 ms pacing: CPU no worse than fping -i 10" \
+	"$(ms "$(col ep2 2)")" "$(ms "$(col fp2 2)")" ms
+verdict "continuous at 1 s: under 5 % of one core" \
+	"$(awk -v c="$(col ep3 2)" -v s="$SECS" 'BEGIN { printf "%.2f", 100 * c / s }')" \
+	5 "% of a core"
+verdict "continuous: CPU no more than fping -l -p 1000 (which probes a tenth as often)" \
+	"$(ms "$(col ep3 2)")" "$(ms "$(col fp3 2)")" ms
+verdict "continuous: CPU per 1,000 probes no more than fping -l -p 1000" \
+	"$(printf %.2f "$(col ep3k 1)")" "$(printf %.2f "$(col fp3k 1)")" ms
+verdict "continuous: CPU no more than fping -l -p 1000 -i 1 (the same work)" \
+	"$(ms "$(col ep3 2)")" "$(ms "$(col fq3 2)")" ms

@@ -5,7 +5,8 @@
 # taken from the documents themselves and run in a lab that has what they
 # name (uplinks wan0 and lte0 to a far host 203.0.113.10, a WireGuard
 # tunnel to 10.99.0.1): only paths are moved into the test's directory,
-# and the tunnel's interface name and key are this run's.
+# and the tunnel's interface name and key are this run's.  It fails when
+# the page has more examples (or an example more steps) than it runs.
 #   - the cron check of the tunnel: silent while it is up, "tunnel down"
 #     once the peer is cut off;
 #   - the history kept with -o and drawn by "edge-probe report": the SVG is
@@ -27,6 +28,11 @@ man_ex() {
 	awk -v n="$2" '/^\.Sh EXAMPLES/ { e = 1; next } /^\.Sh / { e = 0 }
 	    e && /^\.Bd -literal/ { k++; b = 1; next } b && /^\.Ed/ { b = 0; next }
 	    b && k == n { gsub(/\\e/, "\\"); print }' "$1"
+}
+# man_nex FILE: how many literal displays FILE's EXAMPLES has.
+man_nex() {
+	awk '/^\.Sh EXAMPLES/ { e = 1; next } /^\.Sh / { e = 0 }
+	    e && /^\.Bd -literal/ { k++ } END { print k + 0 }' "$1"
 }
 # readme_ex: the indented blocks of the README's edge-probe section.
 readme_ex() {
@@ -55,6 +61,12 @@ steps() {
 run() {
 	nsx "$1" env PATH="$BIN:$PATH" sh -c "cd '$T_TMP' && . '$2'"
 }
+
+# This test runs examples 1-3 of edge-probe(8), each as a whole: a further
+# example, or a further step in one, would go unrun, so either fails here.
+n=$(man_nex "$TOP/man/edge-probe.8")
+[ "$n" -eq 3 ] ||
+	fail "edge-probe.8 has $n examples, this test runs 3: run the new one"
 
 # The examples start pipelines through a shell: on every exit path stop
 # whatever runs in this run's namespaces, then the harness cleans up.
@@ -181,7 +193,8 @@ man_ex "$TOP/man/edge-failover.conf.5" 1 |
 	sed "/^\[Failover\]/a StateFile = $T_TMP/fo.state" > "$T_TMP/failover.conf"
 man_ex "$TOP/man/edge-probe.8" 2 | steps "$T_TMP/stream"
 man_ex "$TOP/man/edge-probe.8" 3 | steps "$T_TMP/hist"
-[ -e "$T_TMP/stream/2.sh" ] && [ -e "$T_TMP/hist/2.sh" ] ||
+[ -e "$T_TMP/stream/2.sh" ] && [ -e "$T_TMP/hist/2.sh" ] &&
+	! [ -e "$T_TMP/stream/3.sh" ] && ! [ -e "$T_TMP/hist/3.sh" ] ||
 	fail "examples 2 and 3 are not two steps each"
 run "$H" "$T_TMP/stream/1.sh"
 [ "$(grep -c '^icmp' "$T_TMP/probes")" -ge 3 ] || fail "no probes file"
@@ -229,7 +242,8 @@ addressing 192.0.2.2/24 192.0.2.1/24 192.0.2.0/24 \
 	198.51.100.2/24 198.51.100.1/24 198.51.100.0/24
 rm -f "$T_TMP/probes" "$T_TMP/failover.conf"
 readme_ex | steps "$T_TMP/readme"
-[ -e "$T_TMP/readme/3.sh" ] || fail "the README example is not three steps"
+[ -e "$T_TMP/readme/3.sh" ] && ! [ -e "$T_TMP/readme/4.sh" ] ||
+	fail "the README example is not three steps"
 run "$H" "$T_TMP/readme/1.sh"
 run "$H" "$T_TMP/readme/2.sh"
 sed -i "/^\[Failover\]/a StateFile = $T_TMP/fo2.state" "$T_TMP/failover.conf"

@@ -3,9 +3,10 @@
 #
 # edge-probe through a router that misbehaves: the target blackholed by an
 # nft drop rule with every link still up (once mode and the continuous
-# stream going down and up again), 30 % random loss (nft numgen), and a
-# slow responder (an HTTP server that answers late; several probes in
-# flight at once, results still in sequence order).
+# stream going down and up again; a target's own timeout beside -t), 30 %
+# random loss (nft numgen), and a slow responder (an HTTP server that
+# answers late; several probes in flight at once, results still in
+# sequence order).
 source "$(dirname "$0")/lib.sh"
 
 P=$BIN/edge-probe
@@ -58,8 +59,32 @@ echo "$out"
 [ "$(echo "$out" | awk -F'\t' '$8 == "down" && $10 == "timeout"' | wc -l)" -eq 2 ] ||
 	fail "expected two timeouts"
 nsx "$A" ip link show a0 | grep -q 'state UP' || fail "link went down"
+
+# A target's own timeout, beside -t 2s: still blackholed, the two probes
+# with "timeout 100ms" are reported down ~100 ms after they were sent (the
+# time each line reaches the pipe's far end), the one without after 2 s.
+nsx "$A" "$P" -t 2s icmp 198.51.100.2 name fast timeout 100ms \
+	tcp 198.51.100.2:22 name fastc timeout 100ms \
+	icmp 198.51.100.2 name slow |
+	while IFS= read -r l; do
+		printf '%s\t%s\n' "$(( ${EPOCHREALTIME/./} / 1000 ))" "$l"
+	done > "$T_TMP/own-timeout" || true
+cat "$T_TMP/own-timeout"
+# after NAME: ms from the send to the line, when it is a timeout
+after() {
+	awk -F'\t' -v n="$1" '$4 == n && $9 == "down" && $11 == "timeout" {
+		print $1 - $3 }' "$T_TMP/own-timeout"
+}
+for n in fast fastc; do
+	d=$(after $n)
+	[ -n "$d" ] || fail "$n: no timeout line"
+	[ "$d" -ge 99 ] && [ "$d" -lt 600 ] ||
+		fail "$n (timeout 100ms): down after $d ms"
+done
+d=$(after slow)
+[ -n "$d" ] && [ "$d" -ge 1999 ] || fail "slow (-t 2s): down after ${d:-?} ms"
 nsx "$R" nft flush chain inet flt fw
-ok "blackhole: down by timeout, exit 1"
+ok "blackhole: down by timeout, exit 1; a target's own timeout 100ms beside -t 2s: down after $(after fast)/$(after fastc) ms, the other after $d ms"
 
 # A router that says so: unreachable errors make the probe down at once,
 # through raw sockets and through ping sockets (their error queue).
