@@ -136,7 +136,8 @@ cmd_sync(const struct opts *o, char *const *files, int nfiles, bool diff)
 	    .nft_set = o->nft_set, .interval = o->interval, .files = files,
 	    .nfiles = nfiles, .aggregate = o->aggregate,
 	    .allow_empty = o->allow_empty, .force = o->force,
-	    .max_delete = o->max_delete, .d = &o->d };
+	    .max_delete = o->max_delete, .dry_run = o->dry_run,
+	    .verbose = o->verbose, .d = &o->d };
 	struct routes_set want, have;
 	struct routes_plan pl;
 	struct nl nl;
@@ -167,7 +168,6 @@ cmd_sync(const struct opts *o, char *const *files, int nfiles, bool diff)
 		rc = routes_emit_nft(&want, &eo);
 		goto out;
 	}
-
 	rc = 1;
 	if (open_nl(&nl) != 0)
 		goto out;
@@ -183,29 +183,23 @@ cmd_sync(const struct opts *o, char *const *files, int nfiles, bool diff)
 		goto close;
 	}
 	summary(o, &pl, diff ? "diff" : "sync");
-	if (diff) {
+	if (diff || o->dry_run)
 		routes_plan_print(stdout, &pl, &o->d);
+	if (diff) {
 		rc = pl.n > 0;
 		goto close;
 	}
-	if (o->emit == EMIT_IP) {
-		rc = routes_emit_ip(&pl, &eo);
+	/* The guard comes before anything is printed for ip -batch, and a
+	 * dry run says when the real one would be refused. */
+	if (!routes_guard_ok(pl.ndel, have.n, o->force, o->max_delete,
+	    "owned routes"))
 		goto close;
-	}
-	if (o->dry_run) {
-		routes_plan_print(stdout, &pl, &o->d);
+	if (o->dry_run)
 		rc = 0;
-		goto close;
-	}
-	if (pl.ndel > 0 && !o->force &&
-	    (unsigned long long)pl.ndel * 100 >
-	    (unsigned long long)o->max_delete * have.n) {
-		warnx("refusing to delete %zu of %zu owned routes (more than "
-		    "%u%%; --max-delete or --force to allow)", pl.ndel, have.n,
-		    o->max_delete);
-		goto close;
-	}
-	rc = apply(&nl, o, &pl);
+	else if (o->emit == EMIT_IP)
+		rc = routes_emit_ip(&pl, &eo);
+	else
+		rc = apply(&nl, o, &pl);
 close:
 	nl_close(&nl);
 out:
@@ -530,6 +524,7 @@ main(int argc, char **argv)
 	i = parse_opts(&o, argc - 1, argv + 1) + 1;
 	argc -= i;
 	argv += i;
+
 
 	if (strcmp(verb, "sync") == 0)
 		return cmd_sync(&o, argv, argc, false);

@@ -164,6 +164,13 @@ int	routes_plan_make(struct routes_plan *pl, const struct routes_set *want,
 void	routes_plan_free(struct routes_plan *pl);
 void	routes_plan_print(FILE *f, const struct routes_plan *pl,
 	    const struct routes_defaults *d);
+/*
+ * The max-delete guard, for sync and every emitter: may a change delete
+ * ndel of the nhave things (routes, ranges) there are?  When not, says so
+ * on stderr ("refusing to delete N of M WHAT ...") and returns false.
+ */
+bool	routes_guard_ok(size_t ndel, size_t nhave, bool force,
+	    unsigned int max_delete, const char *what);
 
 /* ---- the kernel ---- */
 
@@ -196,6 +203,8 @@ struct routes_emit_opts {
 	bool		 allow_empty;	/* exabgp: guards, as for sync */
 	bool		 force;
 	unsigned int	 max_delete;
+	bool		 dry_run;	/* -n: print the plan, change nothing */
+	int		 verbose;
 	const struct routes_defaults *d;
 };
 
