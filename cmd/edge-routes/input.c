@@ -209,6 +209,11 @@ routes_parse_line(char *line, const struct routes_defaults *d,
 		out->empty = true;
 		return true;
 	}
+	if (a->table == ROUTES_TABLE_NONE) {
+		snprintf(err, errlen, "no table: -t is required (-t main for "
+		    "the main table) unless every line has table=");
+		return false;
+	}
 	/* The kernel stores an IPv6 route of metric 0 with its default,
 	 * 1024 (IP6_RT_PRIO_USER); say so up front so that the route read
 	 * back is the route asked for. */

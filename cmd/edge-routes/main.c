@@ -46,9 +46,10 @@ usage(int status)
 "                   [-t table] [file ...]\n"
 "       edge-routes diff [-46Av] [-d dev] [-g via] [-m metric] [-P protocol]\n"
 "                   [-T type] [-t table] [file ...]\n"
-"       edge-routes dump [-46] [-P protocol] [-t table]\n"
-"       edge-routes flush [-46nv] [-P protocol] [-t table]\n"
-"       edge-routes aggregate [-46] [file ...]\n"
+"       edge-routes dump [-46] [-P protocol] -t table\n"
+"       edge-routes flush [-46nv] [-P protocol] -t table\n"
+"       edge-routes aggregate [-46A] [file ...]\n"
+"sync and diff need -t unless every line has table= (-t main for main)\n"
 "emitters (-e): ip, bird, nft (-N table, -S set), exabgp (-i seconds)\n");
 	exit(status);
 }
@@ -168,6 +169,15 @@ cmd_sync(const struct opts *o, char *const *files, int nfiles, bool diff)
 		rc = routes_emit_nft(&want, &eo);
 		goto out;
 	}
+	/* Without -t the lines name their tables; with none there is no
+	 * table to work on, and main is never assumed. */
+	if (want.ntables == 0 && o->d.table == ROUTES_TABLE_NONE) {
+		warnx("%s: -t is required (-t main for the main table)",
+		    diff ? "diff" : "sync");
+		rc = 2;
+		goto out;
+	}
+
 	rc = 1;
 	if (open_nl(&nl) != 0)
 		goto out;
@@ -525,6 +535,18 @@ main(int argc, char **argv)
 	argc -= i;
 	argv += i;
 
+	/*
+	 * Routes in main are never touched unless asked for: the kernel
+	 * verbs (and -e ip, which names tables) need -t, or table= on every
+	 * line.  BIRD, nft and ExaBGP have no tables.
+	 */
+	if (!o.table_given) {
+		if (strcmp(verb, "dump") == 0 || strcmp(verb, "flush") == 0)
+			errx(2, "%s: -t is required (-t main for the main "
+			    "table)", verb);
+		if (o.emit == EMIT_NONE || o.emit == EMIT_IP)
+			o.d.table = ROUTES_TABLE_NONE;
+	}
 
 	if (strcmp(verb, "sync") == 0)
 		return cmd_sync(&o, argv, argc, false);

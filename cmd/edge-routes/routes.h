@@ -24,6 +24,7 @@
 
 #define ROUTES_PROTO_DEFAULT	202	/* rt_protos: "202 edge-routes" */
 #define ROUTES_TABLE_MAIN	254
+#define ROUTES_TABLE_NONE	0	/* no -t: every line must name one */
 #define ROUTES_IP6_METRIC	1024	/* what the kernel makes of metric 0 */
 
 /* The next hop and placement of a route: everything but its prefix. */

@@ -127,6 +127,24 @@ START_TEST(parse_errors)
 }
 END_TEST
 
+/* Without -t a line must name its table: main is never the default. */
+START_TEST(parse_no_table)
+{
+	struct routes_line rl;
+	char err[128];
+
+	d.table = ROUTES_TABLE_NONE;
+	ck_assert(!parse("198.51.100.0/24", &rl, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "-t is required"));
+	ck_assert(parse("198.51.100.0/24 table=101", &rl, err, sizeof(err)));
+	ck_assert_uint_eq(rl.attr.table, 101);
+	ck_assert(parse("198.51.100.0/24 table=main", &rl, err, sizeof(err)));
+	ck_assert_uint_eq(rl.attr.table, RT_TABLE_MAIN);
+	ck_assert(parse("# comment", &rl, err, sizeof(err)));
+	ck_assert(rl.empty);
+}
+END_TEST
+
 START_TEST(parse_family_filter)
 {
 	struct routes_line rl;
@@ -256,6 +274,7 @@ make_routes_suite(void)
 	tcase_add_test(tc, parse_defaults);
 	tcase_add_test(tc, parse_attributes);
 	tcase_add_test(tc, parse_errors);
+	tcase_add_test(tc, parse_no_table);
 	tcase_add_test(tc, parse_family_filter);
 	tcase_add_test(tc, set_aggregate_per_group);
 	tcase_add_test(tc, set_conflict);
