@@ -337,10 +337,10 @@ routes_format(char *buf, size_t len, const struct prefix *p,
 	return (int)o;
 }
 
-/* Read every file (stdin when none, or "-") into s and finish it. */
+/* Read every file (stdin when none, or "-") into s; not finished. */
 int
-routes_load(struct routes_set *s, char *const *files, int nfiles,
-    const struct routes_defaults *d, bool aggregate)
+routes_load_read(struct routes_set *s, char *const *files, int nfiles,
+    const struct routes_defaults *d)
 {
 	char err[512];
 	FILE *f;
@@ -365,9 +365,28 @@ routes_load(struct routes_set *s, char *const *files, int nfiles,
 			return 2;
 		}
 	}
+	return 0;
+}
+
+int
+routes_load_finish(struct routes_set *s, bool aggregate)
+{
+	char err[512];
+
 	if (routes_set_finish(s, aggregate, err, sizeof(err)) != 0) {
 		warnx("%s", err);
 		return 2;
 	}
 	return 0;
+}
+
+int
+routes_load(struct routes_set *s, char *const *files, int nfiles,
+    const struct routes_defaults *d, bool aggregate)
+{
+	int rc;
+
+	if ((rc = routes_load_read(s, files, nfiles, d)) != 0)
+		return rc;
+	return routes_load_finish(s, aggregate);
 }

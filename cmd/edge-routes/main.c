@@ -145,7 +145,8 @@ cmd_sync(const struct opts *o, char *const *files, int nfiles, bool diff)
 	uint32_t *tables = NULL;
 	size_t ntables;
 	char err[256];
-	int rc;
+	bool kernel, nl_opened = false;
+	int rc, e;
 
 	if (o->emit == EMIT_EXABGP)
 		return routes_emit_exabgp(&eo);
@@ -153,7 +154,22 @@ cmd_sync(const struct opts *o, char *const *files, int nfiles, bool diff)
 	routes_set_init(&want);
 	routes_set_init(&have);
 	memset(&pl, 0, sizeof(pl));
-	if ((rc = routes_load(&want, files, nfiles, &o->d, o->aggregate)))
+	if ((rc = routes_load_read(&want, files, nfiles, &o->d)))
+		goto out;
+	/* For the kernel, "via=X" and "via=X dev=IF" are one next hop when
+	 * X is on IF: aggregate them as one (dump prints the device). */
+	kernel = o->emit == EMIT_NONE || o->emit == EMIT_IP;
+	rc = 1;
+	if (kernel) {
+		if (open_nl(&nl) != 0)
+			goto out;
+		nl_opened = true;
+		if ((e = routes_kernel_gateways(&nl, &want)) < 0) {
+			warnx("reading addresses: %s", strerror(-e));
+			goto out;
+		}
+	}
+	if ((rc = routes_load_finish(&want, o->aggregate)))
 		goto out;
 	if (want.n == 0 && !o->allow_empty && !diff) {
 		warnx("the input holds no routes: refusing to empty the table "
@@ -179,45 +195,77 @@ cmd_sync(const struct opts *o, char *const *files, int nfiles, bool diff)
 	}
 
 	rc = 1;
-	if (open_nl(&nl) != 0)
-		goto out;
 	if (routes_kernel_resolve(&nl, &want, err, sizeof(err)) != 0) {
 		warnx("%s", err);
-		goto close;
+		goto out;
 	}
 	tables = scope_tables(o, &want, &ntables);
 	if (read_owned(&nl, o, &have, tables, ntables) != 0)
-		goto close;
+		goto out;
 	if (routes_plan_make(&pl, &want, &have) != 0) {
 		warnx("plan: %s", strerror(ENOMEM));
-		goto close;
+		goto out;
 	}
 	summary(o, &pl, diff ? "diff" : "sync");
 	if (diff || o->dry_run)
 		routes_plan_print(stdout, &pl, &o->d);
 	if (diff) {
 		rc = pl.n > 0;
-		goto close;
+		goto out;
 	}
 	/* The guard comes before anything is printed for ip -batch, and a
 	 * dry run says when the real one would be refused. */
 	if (!routes_guard_ok(pl.ndel, have.n, o->force, o->max_delete,
 	    "owned routes"))
-		goto close;
+		goto out;
 	if (o->dry_run)
 		rc = 0;
 	else if (o->emit == EMIT_IP)
 		rc = routes_emit_ip(&pl, &eo);
 	else
 		rc = apply(&nl, o, &pl);
-close:
-	nl_close(&nl);
 out:
+	if (nl_opened)
+		nl_close(&nl);
 	free(tables);
 	routes_plan_free(&pl);
 	routes_set_free(&want);
 	routes_set_free(&have);
 	return rc;
+}
+
+/*
+ * Would sync's aggregation change these routes (siblings or covered
+ * prefixes with the same attributes)?  Then "dump | sync" without -A is
+ * no no-op, and dump says so.
+ */
+static bool
+aggregates_further(const struct routes_set *have)
+{
+	struct prefix *v;
+	size_t *off, i, a, n;
+	bool further = false;
+
+	/* The prefixes grouped by attribute (a counting sort), then each
+	 * group aggregated on its own, as sync does. */
+	v = calloc(have->n + 1, sizeof(*v));
+	off = calloc(have->nattr + 2, sizeof(*off));
+	if (v == NULL || off == NULL)
+		goto out;
+	for (i = 0; i < have->n; i++)
+		off[have->r[i].attr + 2]++;
+	for (a = 2; a < have->nattr + 2; a++)
+		off[a] += off[a - 1];
+	for (i = 0; i < have->n; i++)
+		v[off[have->r[i].attr + 1]++] = have->r[i].dst;
+	for (a = 0; a < have->nattr && !further; a++) {
+		n = off[a + 1] - off[a];
+		further = n > 1 && prefix_aggregate(v + off[a], n) != n;
+	}
+out:
+	free(v);
+	free(off);
+	return further;
 }
 
 /* dump and flush */
@@ -239,6 +287,10 @@ cmd_owned(const struct opts *o, bool flush)
 	if (read_owned(&nl, o, &have, &o->d.table, 1) != 0)
 		goto out;
 	if (!flush) {
+		if (aggregates_further(&have))
+			warnx("dump: owned routes of table %u aggregate further "
+			    "(synced with -A?): read this back with sync -A to "
+			    "keep them as they are", o->d.table);
 		for (i = 0; i < have.n; i++) {
 			routes_format(buf, sizeof(buf), &have.r[i].dst,
 			    &have.attr[have.r[i].attr], &o->d);

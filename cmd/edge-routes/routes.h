@@ -122,6 +122,12 @@ int	routes_set_push(struct routes_set *s, const struct prefix *p,
  */
 int	routes_set_finish(struct routes_set *s, bool aggregate, char *err,
 	    size_t errlen);
+/*
+ * Before routes_set_finish(), after attributes were changed in place (a
+ * gateway's device filled in): merge the groups whose attributes are now
+ * equal, so that aggregation sees them as one.  0 or -ENOMEM.
+ */
+int	routes_set_merge_groups(struct routes_set *s);
 /* Sort the flat array (after routes_set_push()). */
 void	routes_set_sort(struct routes_set *s);
 int	routes_route_cmp(const struct routes_route *a,
@@ -184,6 +190,14 @@ int	routes_kernel_read(struct nl *nl, struct routes_set *s, uint8_t proto,
  * device in err and returns -ENODEV. */
 int	routes_kernel_resolve(struct nl *nl, struct routes_set *s, char *err,
 	    size_t errlen);
+/*
+ * Fill in the device of every attribute that names a gateway but no
+ * device, when the gateway is in the connected subnet of exactly one
+ * interface: the device the kernel would pick.  Then "via=X" and
+ * "via=X dev=IF" are one next hop to aggregation, as they are to the
+ * kernel (and in dump's output).  Call before routes_set_finish().
+ */
+int	routes_kernel_gateways(struct nl *nl, struct routes_set *s);
 /* Apply a plan; failures are printed one per route.  Returns the number
  * of failed routes, or a negative errno when the socket failed. */
 int	routes_kernel_apply(struct nl *nl, const struct routes_plan *pl,
@@ -221,5 +235,10 @@ int	routes_emit_exabgp(const struct routes_emit_opts *o);
 /* Read every file (or stdin) into a finished set; exit status on error. */
 int	routes_load(struct routes_set *s, char *const *files, int nfiles,
 	    const struct routes_defaults *d, bool aggregate);
+/* The two halves of routes_load(): read (groups filled, not finished),
+ * then finish (aggregate, sort, check for conflicts). */
+int	routes_load_read(struct routes_set *s, char *const *files, int nfiles,
+	    const struct routes_defaults *d);
+int	routes_load_finish(struct routes_set *s, bool aggregate);
 
 #endif

@@ -182,6 +182,39 @@ routes_set_add(struct routes_set *s, const struct prefix *p,
 	return 0;
 }
 
+int
+routes_set_merge_groups(struct routes_set *s)
+{
+	struct routes_group *g, *into;
+	struct prefix *np;
+	size_t i, j, cap;
+
+	for (i = 1; i < s->nattr; i++) {
+		g = &s->grp[i];
+		for (j = 0; j < i; j++)
+			if (attr_equal(&s->attr[j], &s->attr[i]))
+				break;
+		if (j == i || g->n == 0)
+			continue;
+		into = &s->grp[j];
+		if (into->n + g->n > into->cap) {
+			cap = into->n + g->n;
+			if ((np = routes_grow(into->p, cap, sizeof(*np))) == NULL)
+				return -ENOMEM;
+			into->p = np;
+			into->cap = cap;
+		}
+		memcpy(into->p + into->n, g->p, g->n * sizeof(*g->p));
+		into->n += g->n;
+		free(g->p);
+		g->p = NULL;
+		g->n = g->cap = 0;
+	}
+	/* The hash still finds the first of equal attributes. */
+	s->last = 0;
+	return s->hashsz ? rehash(s, s->hashsz) : 0;
+}
+
 static int
 push(struct routes_set *s, const struct prefix *p, uint32_t ai)
 {
