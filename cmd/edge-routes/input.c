@@ -242,7 +242,7 @@ routes_parse_line(char *line, const struct routes_defaults *d,
 		}
 		return true;
 	}
-	if (a->gw_family == 0 && a->dev[0] == '\0') {
+	if (a->gw_family == 0 && a->dev[0] == '\0' && !d->no_nexthop_ok) {
 		snprintf(err, errlen, "no next hop: give via= or dev= (or -g "
 		    "or -d%s)", out->dst.family == AF_INET6 && d->has_gw4 ?
 		    "; -g names only an IPv4 gateway" : "");

@@ -600,6 +600,10 @@ main(int argc, char **argv)
 			o.d.table = ROUTES_TABLE_NONE;
 	}
 
+	/* An nft set holds prefixes only: a line needs no next hop. */
+	if (o.emit == EMIT_NFT)
+		o.d.no_nexthop_ok = true;
+
 	if (strcmp(verb, "sync") == 0)
 		return cmd_sync(&o, argv, argc, false);
 	if (strcmp(verb, "diff") == 0) {

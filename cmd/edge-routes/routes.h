@@ -49,6 +49,7 @@ struct routes_defaults {
 	char		dev[IFNAMSIZ];
 	int		family;		/* AF_UNSPEC, or -4/-6: only that one */
 	int		pflags;		/* prefix_parse() flags */
+	bool		no_nexthop_ok;	/* -e nft: next hops are not used */
 };
 
 /* One parsed line. */

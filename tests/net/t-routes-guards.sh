@@ -105,7 +105,7 @@ ok "-e bird: a truncated list leaves the file alone (exit 1); -n plans and write
 
 # --emit nft: the guard compares with the sets' contents now; -n prints the
 # plan and sends nothing (not even the table).
-SN=("$ER" sync -e nft -4 -g 192.0.2.1)
+SN=("$ER" sync -e nft -4)
 set4() { nsx "$NS" nft list set inet edgekit_routes dst4 | grep -o '10\.0\.[0-9]*\.0/24' | wc -l; }
 xrc 0 "$T_TMP/plan" /dev/stderr nsx "$NS" "${SN[@]}" -n "$T_TMP/full"
 nsx "$NS" nft list tables | grep -q edgekit_routes && fail "-n -e nft created the table"
@@ -134,10 +134,10 @@ ok "-e nft: a truncated list leaves the set alone (exit 1); -n plans and sends n
 nsx "$NS" "${SN[@]}" --force "$T_TMP/full" || fail "-e nft resync"
 export EDGE_ROUTES=$ER
 CR=("$TOP/scripts/edge-routes-cron" -d "$T_TMP/state" nftlist)
-nsx "$NS" "${CR[@]}" "cat $T_TMP/full" -e nft -4 -g 192.0.2.1 || fail "cron -e nft"
+nsx "$NS" "${CR[@]}" "cat $T_TMP/full" -e nft -4 || fail "cron -e nft"
 bg NMON_PID "$NS" sh -c "exec nft monitor > '$T_TMP/nft.mon'"
 sleep 0.3
-xrc 1 /dev/stdout "$T_TMP/err" nsx "$NS" "${CR[@]}" "cat $T_TMP/trunc" -e nft -4 -g 192.0.2.1
+xrc 1 /dev/stdout "$T_TMP/err" nsx "$NS" "${CR[@]}" "cat $T_TMP/trunc" -e nft -4
 sleep 0.3
 [ ! -s "$T_TMP/nft.mon" ] || fail "cron's check of a shrunk list changed the ruleset: $(head -n 3 "$T_TMP/nft.mon")"
 [ "$(set4)" -eq 50 ] || fail "cron -e nft: dst4 holds $(set4)"

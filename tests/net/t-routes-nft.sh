@@ -40,7 +40,8 @@ nsx "$NS" nft add chain inet edgekit_routes marker '{ type filter hook preroutin
 nsx "$NS" nft add rule inet edgekit_routes marker ip daddr @dst4 meta mark set 1
 printf '198.18.0.0/15\n2001:db8:1::/48\n' > "$T_TMP/list2"
 # A new list, not a shrunk one: --force (the guards count 5 old ranges gone).
-nsx "$NS" "$ER" sync -e nft --force -g 192.0.2.1 -g 2001:db8::1 "$T_TMP/list2" || fail "second sync"
+# No -g or -d: the nft emitter needs no next hop.
+nsx "$NS" "$ER" sync -e nft --force "$T_TMP/list2" || fail "second sync (no next hop)"
 [ "$(elements dst4)" = "198.18.0.0/15" ] || fail "dst4 after: $(elements dst4)"
 [ "$(elements dst6)" = "2001:db8:1::/48" ] || fail "dst6 after: $(elements dst6)"
 nsx "$NS" nft list chain inet edgekit_routes marker | grep -q '@dst4' || fail "rule lost"
