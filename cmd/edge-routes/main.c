@@ -169,7 +169,8 @@ cmd_sync(const struct opts *o, char *const *files, int nfiles, bool diff)
 			goto out;
 		}
 	}
-	if ((rc = routes_load_finish(&want, o->aggregate)))
+	if ((rc = routes_load_finish(&want, o->aggregate, files, nfiles,
+	    &o->d)))
 		goto out;
 	if (want.n == 0 && !o->allow_empty && !diff) {
 		warnx("the input holds no routes: refusing to empty the table "

@@ -101,6 +101,9 @@ struct routes_set {
 	size_t			 n, cap;
 	uint32_t		*tables;	/* distinct tables, sorted */
 	size_t			 ntables;
+	/* After routes_set_finish() found a conflict: the two routes. */
+	struct routes_route	 conflict[2];
+	struct routes_attr	 conflict_attr[2];
 };
 
 /* reallocarray() that asks for huge pages on large arrays. */
@@ -143,6 +146,14 @@ bool	routes_attr_match(const struct routes_attr *want,
  */
 bool	routes_read_file(struct routes_set *s, FILE *f, const char *name,
 	    const struct routes_defaults *d, char *err, size_t errlen);
+
+/*
+ * The first line of f (parsed with d) that went into route r with
+ * attributes a after aggregation (its prefix inside r's, the same
+ * placement and next hop); its number, or 0 when there is none.
+ */
+unsigned long routes_find_line(FILE *f, const struct routes_defaults *d,
+	    const struct routes_route *r, const struct routes_attr *a);
 
 /* Print a route as an input line: "PREFIX via=... dev=..."; fields equal
  * to the defaults' table and metric are left out. */
@@ -237,9 +248,11 @@ int	routes_emit_exabgp(const struct routes_emit_opts *o);
 int	routes_load(struct routes_set *s, char *const *files, int nfiles,
 	    const struct routes_defaults *d, bool aggregate);
 /* The two halves of routes_load(): read (groups filled, not finished),
- * then finish (aggregate, sort, check for conflicts). */
+ * then finish (aggregate, sort, check for conflicts: the message names
+ * the file and line of both routes, read again to find them). */
 int	routes_load_read(struct routes_set *s, char *const *files, int nfiles,
 	    const struct routes_defaults *d);
-int	routes_load_finish(struct routes_set *s, bool aggregate);
+int	routes_load_finish(struct routes_set *s, bool aggregate,
+	    char *const *files, int nfiles, const struct routes_defaults *d);
 
 #endif

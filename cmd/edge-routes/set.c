@@ -347,6 +347,10 @@ routes_set_finish(struct routes_set *s, bool aggregate, char *err,
 		    &s->attr[s->r[i].attr], NULL);
 		snprintf(err, errlen, "conflicting routes for one destination "
 		    "(same table and metric): \"%s\" and \"%s\"", b1, b2);
+		s->conflict[0] = s->r[i - 1];
+		s->conflict[1] = s->r[i];
+		s->conflict_attr[0] = s->attr[s->r[i - 1].attr];
+		s->conflict_attr[1] = s->attr[s->r[i].attr];
 		return -EINVAL;
 	}
 	return 0;

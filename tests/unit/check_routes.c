@@ -213,6 +213,7 @@ START_TEST(set_conflict)
 	char err[256];
 	FILE *f;
 	const char *text = "10.0.0.0/24\n10.0.0.0/24 via=192.0.2.9\n";
+	unsigned long l0, l1;
 
 	routes_set_init(&s);
 	f = fmemopen((void *)(uintptr_t)text, strlen(text), "r");
@@ -220,6 +221,14 @@ START_TEST(set_conflict)
 	fclose(f);
 	ck_assert_int_ne(routes_set_finish(&s, true, err, sizeof(err)), 0);
 	ck_assert_ptr_nonnull(strstr(err, "conflicting"));
+	/* The conflict's two routes, and the lines they came from. */
+	f = fmemopen((void *)(uintptr_t)text, strlen(text), "r");
+	l0 = routes_find_line(f, &d, &s.conflict[0], &s.conflict_attr[0]);
+	rewind(f);
+	l1 = routes_find_line(f, &d, &s.conflict[1], &s.conflict_attr[1]);
+	fclose(f);
+	ck_assert(l0 == 1 || l0 == 2);
+	ck_assert_uint_eq(l0 + l1, 3);
 	routes_set_free(&s);
 }
 END_TEST
