@@ -377,13 +377,11 @@ routes_find_line(FILE *f, const struct routes_defaults *d,
 static char	*stdin_buf;
 static size_t	 stdin_len;
 
+/* Standard input again, from memory; NULL when it was empty. */
 static FILE *
 stdin_again(void)
 {
-	static const char empty[1];
-
-	return fmemopen(stdin_len ? stdin_buf : (char *)(uintptr_t)empty,
-	    stdin_len ? stdin_len : 1, "r");
+	return stdin_len ? fmemopen(stdin_buf, stdin_len, "r") : NULL;
 }
 
 static int
@@ -421,10 +419,13 @@ routes_load_read(struct routes_set *s, char *const *files, int nfiles,
 
 	for (i = 0; i < (nfiles ? nfiles : 1); i++) {
 		if (nfiles == 0 || strcmp(files[i], "-") == 0) {
-			if (slurp_stdin() != 0 || (f = stdin_again()) == NULL) {
+			if (slurp_stdin() != 0 || (stdin_len > 0 &&
+			    (f = stdin_again()) == NULL)) {
 				warn("stdin");
 				return 2;
 			}
+			if (stdin_len == 0)
+				continue;
 			ok = routes_read_file(s, f, "stdin", d, err,
 			    sizeof(err));
 			fclose(f);

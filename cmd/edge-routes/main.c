@@ -75,6 +75,63 @@ scope_tables(const struct opts *o, const struct routes_set *want, size_t *n)
 	return t;
 }
 
+struct stale_ctx {
+	uint8_t		 proto;
+	const uint32_t	*scope;
+	size_t		 nscope;
+	struct {
+		uint32_t table;
+		size_t	 n;
+	}		 t[16];
+	size_t		 nt;
+};
+
+static int
+stale_cb(const struct nl_route *r, void *arg)
+{
+	struct stale_ctx *c = arg;
+	uint32_t table = r->table ? r->table : RT_TABLE_MAIN;
+	size_t i;
+
+	if (r->protocol != c->proto)
+		return 0;
+	for (i = 0; i < c->nscope; i++)
+		if (c->scope[i] == table)
+			return 0;
+	for (i = 0; i < c->nt; i++)
+		if (c->t[i].table == table)
+			break;
+	if (i == c->nt) {
+		if (c->nt == sizeof(c->t) / sizeof(c->t[0]))
+			return 0;
+		c->t[c->nt].table = table;
+		c->t[c->nt++].n = 0;
+	}
+	c->t[i].n++;
+	return 0;
+}
+
+/*
+ * Without -t a run is about the tables its lines name.  When every line
+ * of a table is gone, its owned routes stay: say so (they may belong to
+ * another list of the same protocol number, so this is a warning).
+ */
+static void
+warn_stale(struct nl *nl, const struct opts *o, const uint32_t *tables,
+    size_t ntables)
+{
+	struct stale_ctx c = { .proto = o->proto, .scope = tables,
+	    .nscope = ntables };
+	size_t i;
+
+	if (nl_route_dump(nl, o->d.family, 0, o->proto, stale_cb, &c) < 0)
+		return;
+	for (i = 0; i < c.nt; i++)
+		warnx("table %u holds %zu owned route%s that no line names "
+		    "(a list gone?); 'flush -t %u' removes them", c.t[i].table,
+		    c.t[i].n, c.t[i].n == 1 ? "" : "s", c.t[i].table);
+}
+
 static int
 open_nl(struct nl *nl)
 {
@@ -203,6 +260,8 @@ cmd_sync(const struct opts *o, char *const *files, int nfiles, bool diff)
 	tables = scope_tables(o, &want, &ntables);
 	if (read_owned(&nl, o, &have, tables, ntables) != 0)
 		goto out;
+	if (!o->table_given)
+		warn_stale(&nl, o, tables, ntables);
 	if (routes_plan_make(&pl, &want, &have) != 0) {
 		warnx("plan: %s", strerror(ENOMEM));
 		goto out;

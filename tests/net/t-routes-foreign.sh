@@ -82,9 +82,23 @@ expect_rc 2 nsx "$NS" "$ER" sync -g 192.0.2.1 "$T_TMP/m2" 2> "$T_TMP/err"
 grep -q "m2:2: .*-t is required" "$T_TMP/err" || fail "mixed lines: $(cat "$T_TMP/err")"
 monitor_quiet "verbs without -t"
 [ "$(all)" = "$before" ] || fail "a refused run changed routes"
-printf '198.18.0.0/24 table=102\n' > "$T_TMP/m3"
-nsx "$NS" "$ER" sync -g 192.0.2.1 "$T_TMP/m3" || fail "every line with table=, no -t"
-ok "no -t: sync, diff, -e ip, dump, flush refused (exit 2) and nothing changed; table= on every line suffices"
+printf '198.18.0.0/24 table=102\n198.18.5.0/24 table=103\n' > "$T_TMP/m3"
+nsx "$NS" "$ER" sync -g 192.0.2.1 "$T_TMP/m3" 2>/dev/null || fail "every line with table=, no -t"
+[ "$(rcount "$NS" table 103 proto 202)" -eq 1 ] || fail "table=103"
+# Every table=103 line gone: the run is not about table 103 any more; its
+# owned route stays, with a warning naming it (and the other tables with
+# owned routes: main and 100).
+printf '198.18.0.0/24 table=102\n' > "$T_TMP/m4"
+nsx "$NS" "$ER" sync -g 192.0.2.1 "$T_TMP/m4" 2> "$T_TMP/err" || fail "sync m4"
+grep -q "table 103 holds 1 owned route that no line names.*'flush -t 103'" "$T_TMP/err" ||
+	fail "no warning about table 103: $(cat "$T_TMP/err")"
+grep -q "table 254 holds 1 owned route " "$T_TMP/err" || fail "no warning about main: $(cat "$T_TMP/err")"
+grep -q "table 102 " "$T_TMP/err" && fail "warned about table 102: $(cat "$T_TMP/err")"
+[ "$(rcount "$NS" table 103 proto 202)" -eq 1 ] || fail "table 103 route removed without -t"
+nsx "$NS" "$ER" flush -t 103 || fail "flush -t 103"
+nsx "$NS" "$ER" sync -g 192.0.2.1 "$T_TMP/m4" 2> "$T_TMP/err" || fail "sync m4 again"
+grep -q "table 103" "$T_TMP/err" && fail "table 103 still warned about: $(cat "$T_TMP/err")"
+ok "no -t: sync, diff, -e ip, dump, flush refused (exit 2) and nothing changed; table= on every line suffices; a table whose lines vanished is warned about"
 
 printf '198.51.100.0/24\n' >> "$T_TMP/m"	# the owned route already in main
 nsx "$NS" "$ER" sync -t main -g 192.0.2.1 "$T_TMP/m" || fail "sync -t main"
