@@ -41,9 +41,9 @@ static void __attribute__((noreturn))
 usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-"usage: edge-routes sync [-46AEFnv] [-d dev] [-e emit] [-g via] [-M percent]\n"
-"                   [-m metric] [-o file] [-P protocol] [-T type]\n"
-"                   [-t table] [file ...]\n"
+"usage: edge-routes sync [-46AEFnv] [-d dev] [-e emit] [-g via] [-i seconds]\n"
+"                   [-M percent] [-m metric] [-N table] [-o file]\n"
+"                   [-P protocol] [-S set] [-T type] [-t table] [file ...]\n"
 "       edge-routes diff [-46Av] [-d dev] [-g via] [-m metric] [-P protocol]\n"
 "                   [-T type] [-t table] [file ...]\n"
 "       edge-routes dump [-46] [-P protocol] -t table\n"
@@ -663,6 +663,9 @@ main(int argc, char **argv)
 	/* An nft set holds prefixes only: a line needs no next hop. */
 	if (o.emit == EMIT_NFT)
 		o.d.no_nexthop_ok = true;
+
+	if (o.emit == EMIT_EXABGP && o.dry_run)
+		errx(2, "-e exabgp runs as ExaBGP's process: there is no -n");
 
 	if (strcmp(verb, "sync") == 0)
 		return cmd_sync(&o, argv, argc, false);
