@@ -13,6 +13,8 @@
 #include <ctype.h>
 #include <err.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,6 +211,11 @@ routes_parse_line(char *line, const struct routes_defaults *d,
 		out->empty = true;
 		return true;
 	}
+	if (a->table == ROUTES_TABLE_NONE) {
+		snprintf(err, errlen, "no table: -t is required (-t main for "
+		    "the main table) unless every line has table=");
+		return false;
+	}
 	/* The kernel stores an IPv6 route of metric 0 with its default,
 	 * 1024 (IP6_RT_PRIO_USER); say so up front so that the route read
 	 * back is the route asked for. */
@@ -237,7 +244,7 @@ routes_parse_line(char *line, const struct routes_defaults *d,
 		}
 		return true;
 	}
-	if (a->gw_family == 0 && a->dev[0] == '\0') {
+	if (a->gw_family == 0 && a->dev[0] == '\0' && !d->no_nexthop_ok) {
 		snprintf(err, errlen, "no next hop: give via= or dev= (or -g "
 		    "or -d%s)", out->dst.family == AF_INET6 && d->has_gw4 ?
 		    "; -g names only an IPv4 gateway" : "");
@@ -332,10 +339,78 @@ routes_format(char *buf, size_t len, const struct prefix *p,
 	return (int)o;
 }
 
-/* Read every file (stdin when none, or "-") into s and finish it. */
+unsigned long
+routes_find_line(FILE *f, const struct routes_defaults *d,
+    const struct routes_route *r, const struct routes_attr *a)
+{
+	struct routes_line rl;
+	const struct routes_attr *la = &rl.attr;
+	char *line = NULL, why[256];
+	size_t cap = 0;
+	ssize_t len;
+	unsigned long lineno = 0, found = 0;
+
+	while (found == 0 && (len = getline(&line, &cap, f)) != -1) {
+		lineno++;
+		if (len > 0 && line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (!routes_parse_line(line, d, &rl, why, sizeof(why)) ||
+		    rl.empty)
+			continue;
+		/* A device filled in for a gateway (routes_kernel_gateways())
+		 * was not on the line. */
+		if (prefix_contains(&r->dst, &rl.dst) &&
+		    la->table == a->table && la->metric == a->metric &&
+		    la->type == a->type && la->gw_family == a->gw_family &&
+		    memcmp(&la->gw, &a->gw, sizeof(la->gw)) == 0 &&
+		    (la->dev[0] == '\0' || strcmp(la->dev, a->dev) == 0))
+			found = lineno;
+	}
+	free(line);
+	return found;
+}
+
+/*
+ * Standard input, kept while a load is under way: a conflict is found only
+ * after every line was read, and its lines are then looked up again.
+ */
+static char	*stdin_buf;
+static size_t	 stdin_len;
+
+/* Standard input again, from memory; NULL when it was empty. */
+static FILE *
+stdin_again(void)
+{
+	return stdin_len ? fmemopen(stdin_buf, stdin_len, "r") : NULL;
+}
+
+static int
+slurp_stdin(void)
+{
+	char *nb;
+	size_t cap = 0, n;
+
+	free(stdin_buf);
+	stdin_buf = NULL;
+	stdin_len = 0;
+	for (;;) {
+		if (stdin_len + 65536 > cap) {
+			cap = cap ? cap * 2 : 1 << 20;
+			if ((nb = routes_grow(stdin_buf, cap, 1)) == NULL)
+				return -1;
+			stdin_buf = nb;
+		}
+		n = fread(stdin_buf + stdin_len, 1, cap - stdin_len, stdin);
+		stdin_len += n;
+		if (n == 0)
+			return ferror(stdin) ? -1 : 0;
+	}
+}
+
+/* Read every file (stdin when none, or "-") into s; not finished. */
 int
-routes_load(struct routes_set *s, char *const *files, int nfiles,
-    const struct routes_defaults *d, bool aggregate)
+routes_load_read(struct routes_set *s, char *const *files, int nfiles,
+    const struct routes_defaults *d)
 {
 	char err[512];
 	FILE *f;
@@ -344,8 +419,16 @@ routes_load(struct routes_set *s, char *const *files, int nfiles,
 
 	for (i = 0; i < (nfiles ? nfiles : 1); i++) {
 		if (nfiles == 0 || strcmp(files[i], "-") == 0) {
-			ok = routes_read_file(s, stdin, "stdin", d, err,
+			if (slurp_stdin() != 0 || (stdin_len > 0 &&
+			    (f = stdin_again()) == NULL)) {
+				warn("stdin");
+				return 2;
+			}
+			if (stdin_len == 0)
+				continue;
+			ok = routes_read_file(s, f, "stdin", d, err,
 			    sizeof(err));
+			fclose(f);
 		} else {
 			if ((f = fopen(files[i], "r")) == NULL) {
 				warn("%s", files[i]);
@@ -360,9 +443,80 @@ routes_load(struct routes_set *s, char *const *files, int nfiles,
 			return 2;
 		}
 	}
-	if (routes_set_finish(s, aggregate, err, sizeof(err)) != 0) {
-		warnx("%s", err);
-		return 2;
-	}
 	return 0;
+}
+
+/* Where in the inputs route k of a conflict came from: "FILE:LINE". */
+static unsigned long long
+locate(const struct routes_set *s, int k, char *const *files, int nfiles,
+    const struct routes_defaults *d, char *buf, size_t len)
+{
+	unsigned long line = 0;
+	const char *name = "?";
+	FILE *f;
+	int i;
+
+	for (i = 0; line == 0 && i < (nfiles ? nfiles : 1); i++) {
+		if (nfiles == 0 || strcmp(files[i], "-") == 0) {
+			name = "stdin";
+			f = stdin_again();
+		} else {
+			name = files[i];
+			f = fopen(files[i], "r");
+		}
+		if (f == NULL)
+			continue;
+		line = routes_find_line(f, d, &s->conflict[k],
+		    &s->conflict_attr[k]);
+		fclose(f);
+	}
+	if (line == 0) {
+		snprintf(buf, len, "?");
+		return ~0ULL;
+	}
+	snprintf(buf, len, "%s:%lu", name, line);
+	/* The order of lines across the inputs. */
+	return (unsigned long long)(i - 1) << 40 | line;
+}
+
+int
+routes_load_finish(struct routes_set *s, bool aggregate, char *const *files,
+    int nfiles, const struct routes_defaults *d)
+{
+	char err[512], at[2][PATH_MAX + 24], b[2][256];
+	int rc, k;
+
+	rc = routes_set_finish(s, aggregate, err, sizeof(err));
+	if (rc == -EINVAL) {
+		/* Named at the later of the two lines. */
+		k = locate(s, 0, files, nfiles, d, at[0], sizeof(at[0])) >
+		    locate(s, 1, files, nfiles, d, at[1], sizeof(at[1])) ?
+		    0 : 1;
+		routes_format(b[0], sizeof(b[0]), &s->conflict[0].dst,
+		    &s->conflict_attr[0], NULL);
+		routes_format(b[1], sizeof(b[1]), &s->conflict[1].dst,
+		    &s->conflict_attr[1], NULL);
+		warnx("%s: conflicting routes for one destination (same table "
+		    "and metric): \"%s\" here and \"%s\" at %s", at[k], b[k],
+		    b[1 - k], at[1 - k]);
+		rc = 2;
+	} else if (rc != 0) {
+		warnx("%s", strerror(-rc));
+		rc = 2;
+	}
+	free(stdin_buf);
+	stdin_buf = NULL;
+	stdin_len = 0;
+	return rc;
+}
+
+int
+routes_load(struct routes_set *s, char *const *files, int nfiles,
+    const struct routes_defaults *d, bool aggregate)
+{
+	int rc;
+
+	if ((rc = routes_load_read(s, files, nfiles, d)) != 0)
+		return rc;
+	return routes_load_finish(s, aggregate, files, nfiles, d);
 }

@@ -138,6 +138,59 @@ routes_kernel_resolve(struct nl *nl, struct routes_set *s, char *err,
 	return 0;
 }
 
+struct gw_ctx {
+	const union edge_addr	*gw;
+	int			 family;
+	uint32_t		 ifindex;	/* the one found */
+	unsigned int		 n;		/* interfaces that match */
+};
+
+static int
+gw_cb(const struct nl_addr *a, void *arg)
+{
+	struct gw_ctx *c = arg;
+	struct prefix p;
+
+	if (a->family != c->family || a->scope == RT_SCOPE_HOST)
+		return 0;
+	memset(&p, 0, sizeof(p));
+	p.family = a->family;
+	p.len = a->prefixlen;
+	p.addr = a->addr;
+	if (!prefix_contains_addr(&p, c->family, c->gw))
+		return 0;
+	if (c->n == 0 || c->ifindex != a->ifindex)
+		c->n++;
+	c->ifindex = a->ifindex;
+	return 0;
+}
+
+int
+routes_kernel_gateways(struct nl *nl, struct routes_set *s)
+{
+	struct gw_ctx c;
+	char name[IFNAMSIZ];
+	size_t i;
+	bool changed = false;
+	int rc;
+
+	for (i = 0; i < s->nattr; i++) {
+		if (s->attr[i].gw_family == 0 || s->attr[i].dev[0] != '\0' ||
+		    s->grp[i].n == 0)
+			continue;
+		memset(&c, 0, sizeof(c));
+		c.gw = &s->attr[i].gw;
+		c.family = s->attr[i].gw_family;
+		if ((rc = nl_addr_dump(nl, c.family, 0, gw_cb, &c)) < 0)
+			return rc;
+		if (c.n != 1 || if_indextoname(c.ifindex, name) == NULL)
+			continue;
+		strlcpy(s->attr[i].dev, name, sizeof(s->attr[i].dev));
+		changed = true;
+	}
+	return changed ? routes_set_merge_groups(s) : 0;
+}
+
 static void
 to_nl(struct nl_route *nr, const struct routes_op *o, uint8_t proto)
 {

@@ -41,14 +41,15 @@ static void __attribute__((noreturn))
 usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-"usage: edge-routes sync [-46AEFnv] [-d dev] [-e emit] [-g via] [-M percent]\n"
-"                   [-m metric] [-o file] [-P protocol] [-T type]\n"
-"                   [-t table] [file ...]\n"
+"usage: edge-routes sync [-46AEFnv] [-d dev] [-e emit] [-g via] [-i seconds]\n"
+"                   [-M percent] [-m metric] [-N table] [-o file]\n"
+"                   [-P protocol] [-S set] [-T type] [-t table] [file ...]\n"
 "       edge-routes diff [-46Av] [-d dev] [-g via] [-m metric] [-P protocol]\n"
 "                   [-T type] [-t table] [file ...]\n"
-"       edge-routes dump [-46] [-P protocol] [-t table]\n"
-"       edge-routes flush [-46nv] [-P protocol] [-t table]\n"
-"       edge-routes aggregate [-46] [file ...]\n"
+"       edge-routes dump [-46] [-P protocol] -t table\n"
+"       edge-routes flush [-46nv] [-P protocol] -t table\n"
+"       edge-routes aggregate [-46A] [file ...]\n"
+"sync and diff need -t unless every line has table= (-t main for main)\n"
 "emitters (-e): ip, bird, nft (-N table, -S set), exabgp (-i seconds)\n");
 	exit(status);
 }
@@ -72,6 +73,63 @@ scope_tables(const struct opts *o, const struct routes_set *want, size_t *n)
 		t[k++] = o->d.table;
 	*n = k;
 	return t;
+}
+
+struct stale_ctx {
+	uint8_t		 proto;
+	const uint32_t	*scope;
+	size_t		 nscope;
+	struct {
+		uint32_t table;
+		size_t	 n;
+	}		 t[16];
+	size_t		 nt;
+};
+
+static int
+stale_cb(const struct nl_route *r, void *arg)
+{
+	struct stale_ctx *c = arg;
+	uint32_t table = r->table ? r->table : RT_TABLE_MAIN;
+	size_t i;
+
+	if (r->protocol != c->proto)
+		return 0;
+	for (i = 0; i < c->nscope; i++)
+		if (c->scope[i] == table)
+			return 0;
+	for (i = 0; i < c->nt; i++)
+		if (c->t[i].table == table)
+			break;
+	if (i == c->nt) {
+		if (c->nt == sizeof(c->t) / sizeof(c->t[0]))
+			return 0;
+		c->t[c->nt].table = table;
+		c->t[c->nt++].n = 0;
+	}
+	c->t[i].n++;
+	return 0;
+}
+
+/*
+ * Without -t a run is about the tables its lines name.  When every line
+ * of a table is gone, its owned routes stay: say so (they may belong to
+ * another list of the same protocol number, so this is a warning).
+ */
+static void
+warn_stale(struct nl *nl, const struct opts *o, const uint32_t *tables,
+    size_t ntables)
+{
+	struct stale_ctx c = { .proto = o->proto, .scope = tables,
+	    .nscope = ntables };
+	size_t i;
+
+	if (nl_route_dump(nl, o->d.family, 0, o->proto, stale_cb, &c) < 0)
+		return;
+	for (i = 0; i < c.nt; i++)
+		warnx("table %u holds %zu owned route%s that no line names "
+		    "(a list gone?); 'flush -t %u' removes them", c.t[i].table,
+		    c.t[i].n, c.t[i].n == 1 ? "" : "s", c.t[i].table);
 }
 
 static int
@@ -136,14 +194,16 @@ cmd_sync(const struct opts *o, char *const *files, int nfiles, bool diff)
 	    .nft_set = o->nft_set, .interval = o->interval, .files = files,
 	    .nfiles = nfiles, .aggregate = o->aggregate,
 	    .allow_empty = o->allow_empty, .force = o->force,
-	    .max_delete = o->max_delete, .d = &o->d };
+	    .max_delete = o->max_delete, .dry_run = o->dry_run,
+	    .verbose = o->verbose, .d = &o->d };
 	struct routes_set want, have;
 	struct routes_plan pl;
 	struct nl nl;
 	uint32_t *tables = NULL;
 	size_t ntables;
 	char err[256];
-	int rc;
+	bool kernel, nl_opened = false;
+	int rc, e;
 
 	if (o->emit == EMIT_EXABGP)
 		return routes_emit_exabgp(&eo);
@@ -151,7 +211,23 @@ cmd_sync(const struct opts *o, char *const *files, int nfiles, bool diff)
 	routes_set_init(&want);
 	routes_set_init(&have);
 	memset(&pl, 0, sizeof(pl));
-	if ((rc = routes_load(&want, files, nfiles, &o->d, o->aggregate)))
+	if ((rc = routes_load_read(&want, files, nfiles, &o->d)))
+		goto out;
+	/* For the kernel, "via=X" and "via=X dev=IF" are one next hop when
+	 * X is on IF: aggregate them as one (dump prints the device). */
+	kernel = o->emit == EMIT_NONE || o->emit == EMIT_IP;
+	rc = 1;
+	if (kernel) {
+		if (open_nl(&nl) != 0)
+			goto out;
+		nl_opened = true;
+		if ((e = routes_kernel_gateways(&nl, &want)) < 0) {
+			warnx("reading addresses: %s", strerror(-e));
+			goto out;
+		}
+	}
+	if ((rc = routes_load_finish(&want, o->aggregate, files, nfiles,
+	    &o->d)))
 		goto out;
 	if (want.n == 0 && !o->allow_empty && !diff) {
 		warnx("the input holds no routes: refusing to empty the table "
@@ -167,53 +243,89 @@ cmd_sync(const struct opts *o, char *const *files, int nfiles, bool diff)
 		rc = routes_emit_nft(&want, &eo);
 		goto out;
 	}
+	/* Without -t the lines name their tables; with none there is no
+	 * table to work on, and main is never assumed. */
+	if (want.ntables == 0 && o->d.table == ROUTES_TABLE_NONE) {
+		warnx("%s: -t is required (-t main for the main table)",
+		    diff ? "diff" : "sync");
+		rc = 2;
+		goto out;
+	}
 
 	rc = 1;
-	if (open_nl(&nl) != 0)
-		goto out;
 	if (routes_kernel_resolve(&nl, &want, err, sizeof(err)) != 0) {
 		warnx("%s", err);
-		goto close;
+		goto out;
 	}
 	tables = scope_tables(o, &want, &ntables);
 	if (read_owned(&nl, o, &have, tables, ntables) != 0)
-		goto close;
+		goto out;
+	if (!o->table_given)
+		warn_stale(&nl, o, tables, ntables);
 	if (routes_plan_make(&pl, &want, &have) != 0) {
 		warnx("plan: %s", strerror(ENOMEM));
-		goto close;
+		goto out;
 	}
 	summary(o, &pl, diff ? "diff" : "sync");
+	if (diff || o->dry_run)
+		routes_plan_print(stdout, &pl, &o->d);
 	if (diff) {
-		routes_plan_print(stdout, &pl, &o->d);
 		rc = pl.n > 0;
-		goto close;
+		goto out;
 	}
-	if (o->emit == EMIT_IP) {
-		rc = routes_emit_ip(&pl, &eo);
-		goto close;
-	}
-	if (o->dry_run) {
-		routes_plan_print(stdout, &pl, &o->d);
+	/* The guard comes before anything is printed for ip -batch, and a
+	 * dry run says when the real one would be refused. */
+	if (!routes_guard_ok(pl.ndel, have.n, o->force, o->max_delete,
+	    "owned routes"))
+		goto out;
+	if (o->dry_run)
 		rc = 0;
-		goto close;
-	}
-	if (pl.ndel > 0 && !o->force &&
-	    (unsigned long long)pl.ndel * 100 >
-	    (unsigned long long)o->max_delete * have.n) {
-		warnx("refusing to delete %zu of %zu owned routes (more than "
-		    "%u%%; --max-delete or --force to allow)", pl.ndel, have.n,
-		    o->max_delete);
-		goto close;
-	}
-	rc = apply(&nl, o, &pl);
-close:
-	nl_close(&nl);
+	else if (o->emit == EMIT_IP)
+		rc = routes_emit_ip(&pl, &eo);
+	else
+		rc = apply(&nl, o, &pl);
 out:
+	if (nl_opened)
+		nl_close(&nl);
 	free(tables);
 	routes_plan_free(&pl);
 	routes_set_free(&want);
 	routes_set_free(&have);
 	return rc;
+}
+
+/*
+ * Would sync's aggregation change these routes (siblings or covered
+ * prefixes with the same attributes)?  Then "dump | sync" without -A is
+ * no no-op, and dump says so.
+ */
+static bool
+aggregates_further(const struct routes_set *have)
+{
+	struct prefix *v;
+	size_t *off, i, a, n;
+	bool further = false;
+
+	/* The prefixes grouped by attribute (a counting sort), then each
+	 * group aggregated on its own, as sync does. */
+	v = calloc(have->n + 1, sizeof(*v));
+	off = calloc(have->nattr + 2, sizeof(*off));
+	if (v == NULL || off == NULL)
+		goto out;
+	for (i = 0; i < have->n; i++)
+		off[have->r[i].attr + 2]++;
+	for (a = 2; a < have->nattr + 2; a++)
+		off[a] += off[a - 1];
+	for (i = 0; i < have->n; i++)
+		v[off[have->r[i].attr + 1]++] = have->r[i].dst;
+	for (a = 0; a < have->nattr && !further; a++) {
+		n = off[a + 1] - off[a];
+		further = n > 1 && prefix_aggregate(v + off[a], n) != n;
+	}
+out:
+	free(v);
+	free(off);
+	return further;
 }
 
 /* dump and flush */
@@ -235,6 +347,10 @@ cmd_owned(const struct opts *o, bool flush)
 	if (read_owned(&nl, o, &have, &o->d.table, 1) != 0)
 		goto out;
 	if (!flush) {
+		if (aggregates_further(&have))
+			warnx("dump: owned routes of table %u aggregate further "
+			    "(synced with -A?): read this back with sync -A to "
+			    "keep them as they are", o->d.table);
 		for (i = 0; i < have.n; i++) {
 			routes_format(buf, sizeof(buf), &have.r[i].dst,
 			    &have.attr[have.r[i].attr], &o->d);
@@ -530,6 +646,26 @@ main(int argc, char **argv)
 	i = parse_opts(&o, argc - 1, argv + 1) + 1;
 	argc -= i;
 	argv += i;
+
+	/*
+	 * Routes in main are never touched unless asked for: the kernel
+	 * verbs (and -e ip, which names tables) need -t, or table= on every
+	 * line.  BIRD, nft and ExaBGP have no tables.
+	 */
+	if (!o.table_given) {
+		if (strcmp(verb, "dump") == 0 || strcmp(verb, "flush") == 0)
+			errx(2, "%s: -t is required (-t main for the main "
+			    "table)", verb);
+		if (o.emit == EMIT_NONE || o.emit == EMIT_IP)
+			o.d.table = ROUTES_TABLE_NONE;
+	}
+
+	/* An nft set holds prefixes only: a line needs no next hop. */
+	if (o.emit == EMIT_NFT)
+		o.d.no_nexthop_ok = true;
+
+	if (o.emit == EMIT_EXABGP && o.dry_run)
+		errx(2, "-e exabgp runs as ExaBGP's process: there is no -n");
 
 	if (strcmp(verb, "sync") == 0)
 		return cmd_sync(&o, argv, argc, false);

@@ -5,6 +5,7 @@
  * last, so that a prefix that moves (a /24 merged into a /23) is never
  * without a route in between.
  */
+#include <err.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +88,20 @@ routes_plan_free(struct routes_plan *pl)
 {
 	free(pl->op);
 	memset(pl, 0, sizeof(*pl));
+}
+
+bool
+routes_guard_ok(size_t ndel, size_t nhave, bool force,
+    unsigned int max_delete, const char *what)
+{
+	if (ndel == 0 || force ||
+	    (unsigned long long)ndel * 100 <=
+	    (unsigned long long)max_delete * nhave)
+		return true;
+	warnx("refusing to delete %zu of %zu %s (more than %u%%; "
+	    "--max-delete or --force to allow)", ndel, nhave, what,
+	    max_delete);
+	return false;
 }
 
 void

@@ -24,6 +24,7 @@
 
 #define ROUTES_PROTO_DEFAULT	202	/* rt_protos: "202 edge-routes" */
 #define ROUTES_TABLE_MAIN	254
+#define ROUTES_TABLE_NONE	0	/* no -t: every line must name one */
 #define ROUTES_IP6_METRIC	1024	/* what the kernel makes of metric 0 */
 
 /* The next hop and placement of a route: everything but its prefix. */
@@ -48,6 +49,7 @@ struct routes_defaults {
 	char		dev[IFNAMSIZ];
 	int		family;		/* AF_UNSPEC, or -4/-6: only that one */
 	int		pflags;		/* prefix_parse() flags */
+	bool		no_nexthop_ok;	/* -e nft: next hops are not used */
 };
 
 /* One parsed line. */
@@ -99,6 +101,9 @@ struct routes_set {
 	size_t			 n, cap;
 	uint32_t		*tables;	/* distinct tables, sorted */
 	size_t			 ntables;
+	/* After routes_set_finish() found a conflict: the two routes. */
+	struct routes_route	 conflict[2];
+	struct routes_attr	 conflict_attr[2];
 };
 
 /* reallocarray() that asks for huge pages on large arrays. */
@@ -121,6 +126,12 @@ int	routes_set_push(struct routes_set *s, const struct prefix *p,
  */
 int	routes_set_finish(struct routes_set *s, bool aggregate, char *err,
 	    size_t errlen);
+/*
+ * Before routes_set_finish(), after attributes were changed in place (a
+ * gateway's device filled in): merge the groups whose attributes are now
+ * equal, so that aggregation sees them as one.  0 or -ENOMEM.
+ */
+int	routes_set_merge_groups(struct routes_set *s);
 /* Sort the flat array (after routes_set_push()). */
 void	routes_set_sort(struct routes_set *s);
 int	routes_route_cmp(const struct routes_route *a,
@@ -135,6 +146,14 @@ bool	routes_attr_match(const struct routes_attr *want,
  */
 bool	routes_read_file(struct routes_set *s, FILE *f, const char *name,
 	    const struct routes_defaults *d, char *err, size_t errlen);
+
+/*
+ * The first line of f (parsed with d) that went into route r with
+ * attributes a after aggregation (its prefix inside r's, the same
+ * placement and next hop); its number, or 0 when there is none.
+ */
+unsigned long routes_find_line(FILE *f, const struct routes_defaults *d,
+	    const struct routes_route *r, const struct routes_attr *a);
 
 /* Print a route as an input line: "PREFIX via=... dev=..."; fields equal
  * to the defaults' table and metric are left out. */
@@ -164,6 +183,13 @@ int	routes_plan_make(struct routes_plan *pl, const struct routes_set *want,
 void	routes_plan_free(struct routes_plan *pl);
 void	routes_plan_print(FILE *f, const struct routes_plan *pl,
 	    const struct routes_defaults *d);
+/*
+ * The max-delete guard, for sync and every emitter: may a change delete
+ * ndel of the nhave things (routes, ranges) there are?  When not, says so
+ * on stderr ("refusing to delete N of M WHAT ...") and returns false.
+ */
+bool	routes_guard_ok(size_t ndel, size_t nhave, bool force,
+	    unsigned int max_delete, const char *what);
 
 /* ---- the kernel ---- */
 
@@ -176,6 +202,14 @@ int	routes_kernel_read(struct nl *nl, struct routes_set *s, uint8_t proto,
  * device in err and returns -ENODEV. */
 int	routes_kernel_resolve(struct nl *nl, struct routes_set *s, char *err,
 	    size_t errlen);
+/*
+ * Fill in the device of every attribute that names a gateway but no
+ * device, when the gateway is in the connected subnet of exactly one
+ * interface: the device the kernel would pick.  Then "via=X" and
+ * "via=X dev=IF" are one next hop to aggregation, as they are to the
+ * kernel (and in dump's output).  Call before routes_set_finish().
+ */
+int	routes_kernel_gateways(struct nl *nl, struct routes_set *s);
 /* Apply a plan; failures are printed one per route.  Returns the number
  * of failed routes, or a negative errno when the socket failed. */
 int	routes_kernel_apply(struct nl *nl, const struct routes_plan *pl,
@@ -196,6 +230,8 @@ struct routes_emit_opts {
 	bool		 allow_empty;	/* exabgp: guards, as for sync */
 	bool		 force;
 	unsigned int	 max_delete;
+	bool		 dry_run;	/* -n: print the plan, change nothing */
+	int		 verbose;
 	const struct routes_defaults *d;
 };
 
@@ -211,5 +247,12 @@ int	routes_emit_exabgp(const struct routes_emit_opts *o);
 /* Read every file (or stdin) into a finished set; exit status on error. */
 int	routes_load(struct routes_set *s, char *const *files, int nfiles,
 	    const struct routes_defaults *d, bool aggregate);
+/* The two halves of routes_load(): read (groups filled, not finished),
+ * then finish (aggregate, sort, check for conflicts: the message names
+ * the file and line of both routes, read again to find them). */
+int	routes_load_read(struct routes_set *s, char *const *files, int nfiles,
+	    const struct routes_defaults *d);
+int	routes_load_finish(struct routes_set *s, bool aggregate,
+	    char *const *files, int nfiles, const struct routes_defaults *d);
 
 #endif

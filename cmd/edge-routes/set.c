@@ -182,6 +182,39 @@ routes_set_add(struct routes_set *s, const struct prefix *p,
 	return 0;
 }
 
+int
+routes_set_merge_groups(struct routes_set *s)
+{
+	struct routes_group *g, *into;
+	struct prefix *np;
+	size_t i, j, cap;
+
+	for (i = 1; i < s->nattr; i++) {
+		g = &s->grp[i];
+		for (j = 0; j < i; j++)
+			if (attr_equal(&s->attr[j], &s->attr[i]))
+				break;
+		if (j == i || g->n == 0)
+			continue;
+		into = &s->grp[j];
+		if (into->n + g->n > into->cap) {
+			cap = into->n + g->n;
+			if ((np = routes_grow(into->p, cap, sizeof(*np))) == NULL)
+				return -ENOMEM;
+			into->p = np;
+			into->cap = cap;
+		}
+		memcpy(into->p + into->n, g->p, g->n * sizeof(*g->p));
+		into->n += g->n;
+		free(g->p);
+		g->p = NULL;
+		g->n = g->cap = 0;
+	}
+	/* The hash still finds the first of equal attributes. */
+	s->last = 0;
+	return s->hashsz ? rehash(s, s->hashsz) : 0;
+}
+
 static int
 push(struct routes_set *s, const struct prefix *p, uint32_t ai)
 {
@@ -314,6 +347,10 @@ routes_set_finish(struct routes_set *s, bool aggregate, char *err,
 		    &s->attr[s->r[i].attr], NULL);
 		snprintf(err, errlen, "conflicting routes for one destination "
 		    "(same table and metric): \"%s\" and \"%s\"", b1, b2);
+		s->conflict[0] = s->r[i - 1];
+		s->conflict[1] = s->r[i];
+		s->conflict_attr[0] = s->attr[s->r[i - 1].attr];
+		s->conflict_attr[1] = s->attr[s->r[i].attr];
 		return -EINVAL;
 	}
 	return 0;

@@ -49,7 +49,7 @@ _edge_routes()
 	flush)	opts="-4 -6 -n -v -P -t --ipv4 --ipv6 --dry-run --verbose
 		    --protocol --table" ;;
 	aggregate)
-		opts="-4 -6 --ipv4 --ipv6" ;;
+		opts="-4 -6 -A --ipv4 --ipv6 --no-aggregate" ;;
 	*)	return ;;
 	esac
 	if [[ $cur == -* ]]; then

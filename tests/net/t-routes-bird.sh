@@ -5,7 +5,8 @@
 # eBGP session; A's static protocol includes the file edge-routes writes,
 # B exports what it learns to its kernel table 100.  The routes arrive in
 # B's kernel; a changed list, written again (atomically: a new file renamed
-# over the old) and loaded with "birdc configure", arrives as well; bad
+# over the old) and loaded with "birdc configure", arrives as well, and so
+# does one from edge-routes-cron -e bird -r 'birdc configure'; bad
 # input leaves the file alone.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/routes-lib.sh"
@@ -96,8 +97,31 @@ ip -n "$B" route show table 100 | grep -q '^10.0.0.0/24' && fail "withdrawn rout
 ip -n "$B" route show table 100 | grep -q '^10.7.208.0/24' || fail "new route missing in B"
 ok "changed list reached B: $(bgp_routes) routes"
 
+# edge-routes-cron with -e bird: the check (sync -n) leaves the file
+# alone, the sync writes it and -r runs birdc configure; the routes arrive.
+{ gen 20 180; gen 2000 40; } > "$T_TMP/list3"
+CR=("$TOP/scripts/edge-routes-cron" -d "$T_TMP/state" -r "birdc -s $T_TMP/a.ctl configure")
+EDGE_ROUTES=$ER "${CR[@]}" edge4 "cat $T_TMP/list3" -e bird -4 -g 192.0.2.9 -o "$F" > "$T_TMP/out" ||
+	fail "edge-routes-cron -e bird -r: $(cat "$T_TMP/out")"
+grep -q 'Reconfigur' "$T_TMP/out" || fail "birdc configure not run: $(cat "$T_TMP/out")"
+wait_for 30 sh -c "[ \$(ip -n '$B' route show table 100 proto bird | wc -l) -eq 220 ]" ||
+	fail "B has $(bgp_routes) routes after edge-routes-cron, expected 220"
+ip -n "$B" route show table 100 | grep -q '^10.15.160.0/24' || fail "edge-routes-cron's new route missing in B"
+# A shrunk download: refused by the check, the file and BIRD keep the list.
+ino3=$(stat -c %i "$F")
+EDGE_ROUTES=$ER "${CR[@]}" edge4 "cat $T_TMP/list3 | head -n 50" -e bird -4 -g 192.0.2.9 -o "$F" > /dev/null 2>&1 &&
+	fail "edge-routes-cron took a shrunk list"
+[ "$(stat -c %i "$F")" = "$ino3" ] || fail "the file was rewritten for a shrunk download"
+[ "$(grep -c '^route ' "$F")" -eq 220 ] || fail "file after a shrunk download: $(grep -c '^route ' "$F") routes"
+# A reload that fails makes the run fail.
+EDGE_ROUTES=$ER "$TOP/scripts/edge-routes-cron" -d "$T_TMP/state" -r false edge4 "cat $T_TMP/list3" \
+	-e bird -4 -g 192.0.2.9 -o "$F" 2> "$T_TMP/err" && fail "a failed reload went unnoticed"
+grep -q 'reload command failed' "$T_TMP/err" || fail "reload failure: $(cat "$T_TMP/err")"
+ok "edge-routes-cron -e bird -r 'birdc configure': 220 routes reached B; a shrunk download left the file alone"
+
 # Bad input: exit 2, the file is not touched.
 printf '10.0.0.0/24\n10.0.0.1/24\n' > "$T_TMP/bad"
+ino2=$(stat -c %i "$F")
 expect_rc 2 "$ER" sync -e bird -4 -g 192.0.2.9 -o "$F" "$T_TMP/bad" 2>/dev/null
 [ "$(stat -c %i "$F")" = "$ino2" ] || fail "file replaced after bad input"
 expect_rc 2 "$ER" sync -e bird -g 192.0.2.9 -d eth0 -o "$F" "$T_TMP/list" 2>/dev/null	# mixed families

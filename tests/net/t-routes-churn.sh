@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: ISC
 #
 # edge-routes churn: 20,000 IPv4 and 5,000 IPv6 routes, then a list with
-# about 1 % of them dropped, as many new ones and some next hops changed;
+# about 1 % of them dropped, as many new ones and some next hops changed
+# (IPv4 and IPv6 routes replaced in place);
 # the sync adds, replaces and deletes exactly what diff planned, and the
 # table read by ip(8) is the list afterwards.
 source "$(dirname "$0")/lib.sh"
@@ -19,9 +20,11 @@ gen() {	# first count
 }
 gen 0 20000 > "$T_TMP/a"
 # Drop the first 200 IPv4 and some IPv6 prefixes, add 250 new ones, move
-# 320 to another gateway.
-{ gen 200 19800 | grep -v '^10\.0\.1[0-9]\.' | grep -v '^2001:db8:1:[0-9a-f]\{1,2\}::' 
+# 320 IPv4 and 256 IPv6 ones to another gateway.
+{ gen 200 19800 | grep -v '^10\.0\.1[0-9]\.' | grep -v '^2001:db8:1:[0-9a-f]\{1,2\}::' |
+	grep -v '^2001:db8:5:'
   gen 20000 200; gen 0 20000 | grep '^10\.0\.1[0-9]\.' | sed 's/$/ via=192.0.2.9/'
+  gen 0 20000 | grep '^2001:db8:5:' | sed 's/$/ via=2001:db8::9/'
 } > "$T_TMP/b0"
 sort -u "$T_TMP/b0" > "$T_TMP/b"
 nv4=$(grep -c '^10\.' "$T_TMP/a"); nv6=$(grep -c '^2001' "$T_TMP/a")
@@ -46,6 +49,8 @@ want=$(sed 's/ .*//' "$T_TMP/b" | sort)
 have=$({ ip -n "$NS" -4 route show table 100 proto 202; ip -n "$NS" -6 route show table 100 proto 202; } |
 	awk '{ print $1 }' | sort)
 [ "$want" = "$have" ] || fail "table differs from the list: $(diff <(echo "$want") <(echo "$have") | head)"
-[ "$(ip -n "$NS" route show table 100 proto 202 | grep -c 'via 192.0.2.9')" -eq "$reps" ] ||
-	fail "replaced next hops"
+r4=$(ip -n "$NS" -4 route show table 100 proto 202 | grep -c 'via 192.0.2.9 ')
+r6=$(ip -n "$NS" -6 route show table 100 proto 202 | grep -c 'via 2001:db8::9 ')
+[ "$r6" -eq 256 ] && [ $((r4 + r6)) -eq "$reps" ] || fail "replaced next hops: $r4 v4 + $r6 v6, planned $reps"
+[ "$(grep -c '^~ 2001:db8:5:' "$T_TMP/plan")" -eq 256 ] || fail "v6 replacements planned: $(grep -c '^~ 2001' "$T_TMP/plan")"
 ok "churn: $adds added, $reps replaced, $dels deleted; table equals the list"

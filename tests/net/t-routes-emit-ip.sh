@@ -19,7 +19,7 @@ L
 printf '198.51.100.0/24 via=192.0.2.5\n2001:db8:2::/48 dev=e0\n10.2.0.0/16 type=unreachable\n' > "$T_TMP/b"
 S=("$ER" sync -t 100 -g 192.0.2.1 -g 2001:db8::1)
 nsx "$NS" "${S[@]}" -e ip "$T_TMP/a" > "$T_TMP/a.ip" || fail "emit a"
-grep -qx 'route add 198.51.100.0/24 via 192.0.2.1 metric 0 table 100 proto 202' "$T_TMP/a.ip" ||
+grep -qx 'route add 198.51.100.0/24 via 192.0.2.1 dev e0 metric 0 table 100 proto 202' "$T_TMP/a.ip" ||
 	fail "script: $(cat "$T_TMP/a.ip")"
 [ "$(rcount "$NS" table 100)" -eq 0 ] || fail "--emit ip changed the kernel"
 nsx "$NS" ip -batch "$T_TMP/a.ip" || fail "ip -batch a"

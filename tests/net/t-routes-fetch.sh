@@ -79,13 +79,25 @@ cron "${job[2]} $D/aws-ip-ranges.json" || fail "cron run 1"
 ip -n "$NS" route show table 100 | grep -q '^18.156.0.0/14 via 192.168.8.1 dev e0 proto 202' ||
 	fail "cron route: $(ip -n "$NS" route show table 100)"
 ip -n "$NS" -6 route show table 100 2>/dev/null | grep -q '^2a05:d014::/36' && fail "v6 route without a v6 gateway"
-# example 3: marked traffic uses table 100
+# example 3: the rule, as written, sends the AWS ranges out via the LTE
+# router and nothing else.  Before it, a lookup never reaches table 100.
+nsx "$NS" ip route get 18.156.0.1 2>&1 | grep -q 'table 100' && fail "table 100 used without a rule"
 rule=$(doc_block man/edge-routes.8 3)
 [ "${rule%% *}" = ip ] || fail "edge-routes.8 example 3: $rule"
 nsx "$NS" $rule
-nsx "$NS" ip route get 18.156.0.1 mark 0x64 | grep -q 'via 192.168.8.1 dev e0 table 100' ||
-	fail "marked traffic does not use table 100: $(nsx "$NS" ip route get 18.156.0.1 mark 0x64)"
-ok "cron run 1 (edge-routes.8 example 2) synced the AWS sample; marked traffic uses it (example 3)"
+for a in 18.156.0.1 3.120.9.9; do
+	nsx "$NS" ip route get $a | grep -q "^$a via 192.168.8.1 dev e0 table 100" ||
+		fail "$a does not go via the breakout: $(nsx "$NS" ip route get $a 2>&1)"
+done
+nsx "$NS" ip route get 192.0.2.77 | grep -q '^192.0.2.77 dev e0 src 192.0.2.2' ||
+	fail "other traffic: $(nsx "$NS" ip route get 192.0.2.77 2>&1)"
+# And packets do leave that way: a ping to an AWS address asks for the
+# LTE router's address on e0 (nobody answers: no reply is expected).
+nsx "$NS" ip neigh flush dev e0
+nsx "$NS" ping -c 1 -W 1 18.156.0.1 >/dev/null 2>&1 || true
+nsx "$NS" ip neigh show dev e0 | grep -q '^192.168.8.1 ' ||
+	fail "no packet towards the LTE router: $(nsx "$NS" ip neigh show dev e0)"
+ok "cron run 1 (edge-routes.8 example 2) synced the AWS sample; the rule of example 3 routes it via the LTE router"
 
 
 good=$(cat "$ST/aws-eu.list")

@@ -43,7 +43,13 @@ bad 'interface name'	'192.0.2.0/25 dev=abcdefghijklmnopqrstuvwxyz'
 # whole list is read, so without a line number).
 printf '203.0.113.0/24\n203.0.113.0/24 via=192.0.2.7\n' > "$T_TMP/conflict"
 expect_rc 2 nsx "$NS" "$ER" sync -t 100 -g 192.0.2.1 "$T_TMP/conflict" 2> "$T_TMP/err"
-grep -q 'conflicting routes' "$T_TMP/err" || fail "conflict: $(cat "$T_TMP/err")"
+grep -q "^edge-routes: $T_TMP/conflict:2: conflicting routes .* at $T_TMP/conflict:1\$" "$T_TMP/err" ||
+	fail "conflict: $(cat "$T_TMP/err")"
+# Found after aggregation (two /25s make the /24), and from stdin too.
+printf '# c\n203.0.113.0/25\n203.0.113.128/25\n203.0.113.0/24 via=192.0.2.7\n' |
+	expect_rc 2 nsx "$NS" "$ER" sync -t 100 -g 192.0.2.1 2> "$T_TMP/err"
+grep -q '^edge-routes: stdin:4: conflicting routes .* at stdin:2$' "$T_TMP/err" ||
+	fail "conflict on stdin: $(cat "$T_TMP/err")"
 
 # Usage errors.
 expect_rc 2 nsx "$NS" "$ER" sync -t 100 -P 0 "$T_TMP/good" 2>/dev/null

@@ -39,14 +39,16 @@ ok "sets filled: $(elements dst4) | $(elements dst6)"
 nsx "$NS" nft add chain inet edgekit_routes marker '{ type filter hook prerouting priority mangle; }'
 nsx "$NS" nft add rule inet edgekit_routes marker ip daddr @dst4 meta mark set 1
 printf '198.18.0.0/15\n2001:db8:1::/48\n' > "$T_TMP/list2"
-nsx "$NS" "$ER" sync -e nft -g 192.0.2.1 -g 2001:db8::1 "$T_TMP/list2" || fail "second sync"
+# A new list, not a shrunk one: --force (the guards count 5 old ranges gone).
+# No -g or -d: the nft emitter needs no next hop.
+nsx "$NS" "$ER" sync -e nft --force "$T_TMP/list2" || fail "second sync (no next hop)"
 [ "$(elements dst4)" = "198.18.0.0/15" ] || fail "dst4 after: $(elements dst4)"
 [ "$(elements dst6)" = "2001:db8:1::/48" ] || fail "dst6 after: $(elements dst6)"
 nsx "$NS" nft list chain inet edgekit_routes marker | grep -q '@dst4' || fail "rule lost"
 
 # -4: only dst4 changes.
 printf '192.0.2.0/24\n2001:db8:2::/48\n' > "$T_TMP/list3"
-nsx "$NS" "$ER" sync -e nft -4 -g 192.0.2.1 "$T_TMP/list3" || fail "-4 sync"
+nsx "$NS" "$ER" sync -e nft --force -4 -g 192.0.2.1 "$T_TMP/list3" || fail "-4 sync"
 [ "$(elements dst4)" = "192.0.2.0/24" ] || fail "dst4 -4: $(elements dst4)"
 [ "$(elements dst6)" = "2001:db8:1::/48" ] || fail "dst6 changed by -4"
 ok "contents replaced, the rule kept, -4 left dst6 alone"
@@ -56,7 +58,7 @@ ok "contents replaced, the rule kept, -4 left dst6 alone"
 nsx "$NS" nft add set inet edgekit_routes bad4 '{ type ipv4_addr; }'
 nsx "$NS" nft add set inet edgekit_routes bad6 '{ type ipv6_addr; }'
 nsx "$NS" nft add element inet edgekit_routes bad4 '{ 192.0.2.99 }'
-expect_rc 1 nsx "$NS" "$ER" sync -e nft -S bad -g 192.0.2.1 -g 2001:db8::1 "$T_TMP/list" 2> "$T_TMP/err"
+expect_rc 1 nsx "$NS" "$ER" sync -e nft --force -S bad -g 192.0.2.1 -g 2001:db8::1 "$T_TMP/list" 2> "$T_TMP/err"
 grep -q 'nftables' "$T_TMP/err" || fail "no message: $(cat "$T_TMP/err")"
 [ "$(elements bad4)" = "192.0.2.99" ] || fail "bad4 changed: $(elements bad4)"
 # Bad input: nothing sent at all.
@@ -69,7 +71,7 @@ ok "refused transaction and bad input change nothing"
 # every answer is read, none dropped.
 awk 'BEGIN { for (i = 0; i < 50000; i++) { a = i * 8;
 	printf "10.%d.%d.%d/30\n", int(a / 65536) % 256, int(a / 256) % 256, a % 256 } }' > "$T_TMP/big"
-nsx "$NS" "$ER" sync -e nft -4 -g 192.0.2.1 "$T_TMP/big" || fail "50,000 ranges"
+nsx "$NS" "$ER" sync -e nft --force -4 -g 192.0.2.1 "$T_TMP/big" || fail "50,000 ranges"
 n=$(nsx "$NS" nft list set inet edgekit_routes dst4 | grep -o '10\.[0-9.]*/30' | wc -l)
 [ "$n" -eq 50000 ] || fail "dst4 holds $n of 50000 ranges"
 nsx "$NS" nft get element inet edgekit_routes dst4 '{ 10.6.26.121 }' >/dev/null || fail "lookup in the big set"

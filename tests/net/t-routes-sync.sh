@@ -76,8 +76,8 @@ ok "re-sync, diff and dump | sync made no kernel change"
 sed -i 's/^203.0.113.0\/24 via=192.0.2.9/203.0.113.0\/24 via=192.0.2.10/; /^10.1.0.0/d' "$T_TMP/list"
 echo 198.18.0.0/15 >> "$T_TMP/list"
 expect_rc 1 nsx "$NS" "$ER" diff -t 100 -g 192.0.2.1 -g 2001:db8::1 "$T_TMP/list" > "$T_TMP/diff"
-grep -qx '+ 198.18.0.0/15 via=192.0.2.1' "$T_TMP/diff" || fail "diff +: $(cat "$T_TMP/diff")"
-grep -qx '~ 203.0.113.0/24 via=192.0.2.10 metric=7' "$T_TMP/diff" || fail "diff ~: $(cat "$T_TMP/diff")"
+grep -qx '+ 198.18.0.0/15 via=192.0.2.1 dev=e0' "$T_TMP/diff" || fail "diff +: $(cat "$T_TMP/diff")"
+grep -qx '~ 203.0.113.0/24 via=192.0.2.10 dev=e0 metric=7' "$T_TMP/diff" || fail "diff ~: $(cat "$T_TMP/diff")"
 grep -qx -- '- 10.1.0.0/16 via=2001:db8::1 dev=e0' "$T_TMP/diff" || fail "diff -: $(cat "$T_TMP/diff")"
 [ "$(wc -l < "$T_TMP/diff")" -eq 3 ] || fail "diff: $(cat "$T_TMP/diff")"
 nsx "$NS" "${SYNC[@]}" -n "$T_TMP/list" > "$T_TMP/plan" || fail "sync -n"
@@ -97,6 +97,38 @@ nsx "$NS" "${SYNC[@]}" -A "$T_TMP/list" || fail "sync -A"
 [ "$(r4 table 100 | grep -c '^198.51.100')" -eq 3 ] || fail "-A: $(r4 table 100)"
 [ "$(r6 table 100 | grep -c '^2001:db8:1')" -eq 2 ] || fail "-A v6: $(r6 table 100)"
 ok "-A keeps prefixes as listed"
+
+# dump | sync of a table synced with -A: the routes aggregate further, so
+# only "sync -A" reads them back unchanged, and dump says so.
+nsx "$NS" "$ER" dump -t 100 > "$T_TMP/dumpA" 2> "$T_TMP/err"
+grep -q 'aggregate further' "$T_TMP/err" || fail "dump of a -A table: no warning: $(cat "$T_TMP/err")"
+monitor_start "$NS"
+nsx "$NS" "$ER" sync -t 100 -A < "$T_TMP/dumpA" || fail "dump | sync -A"
+monitor_quiet "dump | sync -A of a -A table"
+ok "dump of a -A table warns; dump | sync -A changes nothing"
+
+# With the default aggregation, a line with via= only and a line with the
+# same via= and its device are one next hop (the kernel picks that device,
+# and dump names it): they aggregate together, so dump | sync is a no-op.
+cat > "$T_TMP/nh" <<'L'
+10.6.0.0/24
+10.6.1.0/24 via=192.0.2.1 dev=e0
+10.7.0.0/16 via=192.0.2.1 dev=e0
+10.7.1.0/24
+2001:db8:6::/49
+2001:db8:6:8000::/49 via=2001:db8::1 dev=e0
+L
+nsx "$NS" "${SYNC[@]}" --force "$T_TMP/nh" || fail "sync nh"
+[ "$(r4 table 100 | grep -c '^10\.[67]\.')" -eq 2 ] || fail "nh: $(r4 table 100)"
+r4 table 100 | grep -q '^10.6.0.0/23 via 192.0.2.1 dev e0 proto 202' || fail "nh siblings: $(r4 table 100)"
+r6 table 100 | grep -q '^2001:db8:6::/48 via 2001:db8::1 dev e0 proto 202' || fail "nh v6: $(r6 table 100)"
+monitor_start "$NS"
+nsx "$NS" "$ER" dump -t 100 2> "$T_TMP/err" | nsx "$NS" "$ER" sync -n -t 100 > "$T_TMP/plan" || fail "dump | sync -n"
+[ ! -s "$T_TMP/plan" ] || fail "dump | sync plans changes: $(cat "$T_TMP/plan")"
+[ ! -s "$T_TMP/err" ] || fail "dump warned: $(cat "$T_TMP/err")"
+nsx "$NS" "$ER" dump -t 100 | nsx "$NS" "$ER" sync -t 100 || fail "dump | sync"
+monitor_quiet "dump | sync after a default sync"
+ok "via= and via= dev= aggregate as one next hop; dump | sync is a no-op"
 
 # flush removes every owned route of a table and nothing else.
 nsx "$NS" ip route add 198.51.100.0/24 via 192.0.2.1 table 100 proto static metric 9

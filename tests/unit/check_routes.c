@@ -127,6 +127,24 @@ START_TEST(parse_errors)
 }
 END_TEST
 
+/* Without -t a line must name its table: main is never the default. */
+START_TEST(parse_no_table)
+{
+	struct routes_line rl;
+	char err[128];
+
+	d.table = ROUTES_TABLE_NONE;
+	ck_assert(!parse("198.51.100.0/24", &rl, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "-t is required"));
+	ck_assert(parse("198.51.100.0/24 table=101", &rl, err, sizeof(err)));
+	ck_assert_uint_eq(rl.attr.table, 101);
+	ck_assert(parse("198.51.100.0/24 table=main", &rl, err, sizeof(err)));
+	ck_assert_uint_eq(rl.attr.table, RT_TABLE_MAIN);
+	ck_assert(parse("# comment", &rl, err, sizeof(err)));
+	ck_assert(rl.empty);
+}
+END_TEST
+
 START_TEST(parse_family_filter)
 {
 	struct routes_line rl;
@@ -195,6 +213,7 @@ START_TEST(set_conflict)
 	char err[256];
 	FILE *f;
 	const char *text = "10.0.0.0/24\n10.0.0.0/24 via=192.0.2.9\n";
+	unsigned long l0, l1;
 
 	routes_set_init(&s);
 	f = fmemopen((void *)(uintptr_t)text, strlen(text), "r");
@@ -202,6 +221,14 @@ START_TEST(set_conflict)
 	fclose(f);
 	ck_assert_int_ne(routes_set_finish(&s, true, err, sizeof(err)), 0);
 	ck_assert_ptr_nonnull(strstr(err, "conflicting"));
+	/* The conflict's two routes, and the lines they came from. */
+	f = fmemopen((void *)(uintptr_t)text, strlen(text), "r");
+	l0 = routes_find_line(f, &d, &s.conflict[0], &s.conflict_attr[0]);
+	rewind(f);
+	l1 = routes_find_line(f, &d, &s.conflict[1], &s.conflict_attr[1]);
+	fclose(f);
+	ck_assert(l0 == 1 || l0 == 2);
+	ck_assert_uint_eq(l0 + l1, 3);
 	routes_set_free(&s);
 }
 END_TEST
@@ -256,6 +283,7 @@ make_routes_suite(void)
 	tcase_add_test(tc, parse_defaults);
 	tcase_add_test(tc, parse_attributes);
 	tcase_add_test(tc, parse_errors);
+	tcase_add_test(tc, parse_no_table);
 	tcase_add_test(tc, parse_family_filter);
 	tcase_add_test(tc, set_aggregate_per_group);
 	tcase_add_test(tc, set_conflict);
