@@ -148,6 +148,12 @@ env -u MAKEFLAGS make -n -C "$TOP" -o deps -o all demo | grep -q '^\./scripts/de
 env -u MAKEFLAGS make -n -C "$TOP" -o deps -o all demo KEEP=1 | grep -q '^\./scripts/demo --keep$' ||
 	fail "make demo KEEP=1 does not run scripts/demo --keep"
 grep -q '"$TOP/scripts/demo"' "$TOP/tests/net/t-demo.sh" || fail "t-demo does not run scripts/demo"
+# make -j must not build while scripts/deps installs the libraries: demo,
+# bench and check depend on deps alone and build in their recipes.
+for t in demo bench check; do
+	pre=$(env -u MAKEFLAGS make -qp -C "$TOP" 2>/dev/null | sed -n "s/^$t: *//p")
+	[ "$pre" = deps ] || fail "make $t: prerequisites \"$pre\", not deps alone (with -j they race)"
+done
 ok "README 2: make demo runs scripts/demo (which t-demo runs), KEEP=1 with --keep"
 
 # --- edgekit.7 example 3 and edge-routes.8 example 1: rt_protos ----------------
