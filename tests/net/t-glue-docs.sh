@@ -9,9 +9,10 @@
 # file itself (doc_block/doc_list FILE, or a path ending in /FILE), or
 # calls a function of a library it sources that does.  The examples no
 # other test needs a lab for run here: the rt_protos lines of edgekit(7)
-# and edge-routes(8), the README's list of installed units, and its
+# and edge-routes(8), the README's list of installed units, its
 # edge-tunnel section (the demo's home router file, on a tunnel of this
-# run's name).
+# run's name) and edge-probe's own command lines (two uplinks, one cut).
+# edgekit(7)'s SEE ALSO must name every other page.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/glue-lib.sh"
 source "$(dirname "$0")/doc-lib.sh"
@@ -67,8 +68,9 @@ README 6 - the picture of the data paths
 README 7 t-glue-docs
 README 8 t-sni-examples
 README 9 t-routes-fetch
-README 10 t-failover-examples
-README 11 - the source layout
+README 10 t-glue-docs
+README 11 t-failover-examples
+README 12 - the source layout
 EOF
 
 # reads TEST FILE: TEST reads FILE (relative to the top): it names it in
@@ -252,6 +254,75 @@ if glue_have edge-tunnel && command -v wireguard-go >/dev/null && command -v wg 
 else
 	problems+=("README's edge-tunnel section: edge-tunnel, wireguard-go or wg missing, not run")
 fi
+
+# --- README: edge-probe's own command lines --------------------------------------
+# A home router H with uplinks wan0 (gateway 192.0.2.1) and lte0
+# (198.51.100.1), both reaching 203.0.113.10 (a host in F answering ICMP
+# and TCP :443).  Up: the check prints a result per probe and a summary
+# per target and exits 0, the cron line is silent; wan0 cut upstream (an
+# nft drop in F, its carrier up): the check exits 1 and the cron line says
+# "wan0 is down", though lte0 still answers.
+if glue_have edge-probe; then
+	n=$(doc_list README | awk -F'\t' '$2 ~ /: edge-probe\(8\)$/ { print $1 }')
+	[ "$(wc -w <<<"$n")" -eq 1 ] || fail "README: not one block in edge-probe's own section: $n"
+	mapfile -t pc < <(doc_block README "$n")
+	[ ${#pc[@]} -eq 2 ] && [ "${pc[0]%% *}" = edge-probe ] && [ "${pc[1]%% *}" = edge-probe ] ||
+		fail "README $n: not two edge-probe command lines: ${pc[*]}"
+	ns_make PH home
+	ns_make PF far
+	veth "$PH" wan0 "$PF" eth-w
+	veth "$PH" lte0 "$PF" eth-l
+	nsx "$PH" ip addr add 192.0.2.2/24 dev wan0
+	nsx "$PH" ip addr add 198.51.100.2/24 dev lte0
+	nsx "$PF" ip addr add 192.0.2.1/24 dev eth-w
+	nsx "$PF" ip addr add 198.51.100.1/24 dev eth-l
+	nsx "$PF" ip addr add 203.0.113.10/32 dev lo
+	nsx "$PH" ip route add default via 192.0.2.1 dev wan0 metric 100
+	nsx "$PH" ip route add default via 198.51.100.1 dev lte0 metric 200
+	bg PL "$PF" socat TCP-LISTEN:443,bind=203.0.113.10,reuseaddr,fork SYSTEM:true
+	wait_for 5 sh -c "ip netns exec $PF ss -Htln 'sport = :443' | grep -q ." ||
+		fail "no listener on 203.0.113.10:443"
+	px() { echo "+ $1" >&2; nsx "$PH" env PATH="$BIN:$PATH" sh -c "$1"; }
+	out=$(px "${pc[0]}") || fail "README: ${pc[0]}: exit $? with both uplinks up: $out"
+	echo "$out"
+	[ "$(grep -cP '^r\t.*\tup\t[0-9]+\t' <<<"$out")" -eq 6 ] ||
+		fail "README: ${pc[0]}: not 6 results up"
+	grep -qP '^r\t[0-9]+\ticmp/203.0.113.10%wan0\t-\ticmp\t203.0.113.10\t' <<<"$out" &&
+		grep -qP '^r\t[0-9]+\ttcp/203.0.113.10:443%lte0\t-\ttcp\t203.0.113.10:443\t' <<<"$out" ||
+		fail "README: ${pc[0]}: not one target through each uplink"
+	[ "$(grep -cP '^s\t.*\t3\t3\t0.0\t[0-9]+\t[0-9]+\tup$' <<<"$out")" -eq 2 ] ||
+		fail "README: ${pc[0]}: not two summaries of 3 sent, 3 received, up"
+	out=$(px "${pc[1]}") || fail "README: ${pc[1]}: exit $?"
+	[ -z "$out" ] || fail "README: ${pc[1]} printed \"$out\" with wan0 up"
+	nsx "$PF" nft -f - <<-EOF
+	table inet cut {
+		chain input_cut {
+			type filter hook input priority 0;
+			iifname "eth-w" drop
+		}
+	}
+	EOF
+	set +e; out=$(px "${pc[0]}"); st=$?; set -e
+	echo "$out"
+	[ $st -eq 1 ] || fail "README: ${pc[0]} with wan0 cut: exit $st, not 1"
+	grep -qP '^r\t.*\ttcp/203.0.113.10:443%lte0\t.*\tup\t' <<<"$out" ||
+		fail "README: with wan0 cut, lte0 no longer answers"
+	out=$(px "${pc[1]}") || fail "README: ${pc[1]}: exit $?"
+	[ "$out" = "wan0 is down" ] || fail "README: ${pc[1]} with wan0 cut printed \"$out\""
+	ok "README $n: results and summaries through each uplink, exit 0; wan0 cut: exit 1 and \"$out\" from the cron line"
+else
+	problems+=("README's edge-probe section: edge-probe not built, not run")
+fi
+
+# --- edgekit(7) ties the pages together: SEE ALSO names every other page ----------
+for m in "$TOP"/man/*.[1-9]; do
+	b=${m##*/}
+	[ "$b" = edgekit.7 ] && continue
+	sed -n '/^\.Sh SEE ALSO/,/^\.Sh /p' "$TOP/man/edgekit.7" |
+		grep -qx "\.Xr ${b%.*} ${b##*.}\( ,\)\{0,1\}" ||
+		fail "edgekit.7's SEE ALSO does not name ${b%.*}(${b##*.})"
+done
+ok "edgekit.7's SEE ALSO names every other page, the .5 pages too"
 
 [ ${#problems[@]} -eq 0 ] ||
 	fail "examples without a test that reads them: $(printf '%s; ' "${problems[@]}")see the table in this test"
