@@ -106,10 +106,15 @@ check: deps
 	@$(MAKE) --no-print-directory fuzz
 	@./tests/run $(if $(T),-t '$(T)')
 
-bench: deps all
+# As check: deps first, then the build, then the run, one after the
+# other even with -j (prerequisites "deps all" would build in parallel
+# with the installation of the libraries it needs).
+bench: deps
+	@$(MAKE) --no-print-directory all
 	@./tests/bench/run
 
-demo: deps all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@./scripts/demo $(if $(KEEP),--keep)
 
 lint:

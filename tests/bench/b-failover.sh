@@ -7,12 +7,14 @@
 # primary's upstream at a random point of the probe cycle; the switch time
 # is from the nft rule to the kernel's route change (ip -ts monitor), the
 # programming time is edge-failover's own "us after the decision" (the
-# netlink replace and its ACK).  Targets: switch <= 1 s, programming
-# <= 10 ms.  Medians over RUNS runs (default 7).
+# netlink replace and its ACK).  Targets over RUNS runs (default 7):
+# switch <= 1 s in every run (the median and the max), programming
+# <= 10 ms (median).
 #
 # No peer runs here: pfSense/OPNsense (dpinger) and mwan3 are not Debian
 # packages; their documented defaults notice a dead uplink in about 14-16 s
-# (dpinger) and 60-120 s (mwan3), which the report quotes for scale only.
+# (dpinger) and 60-120 s (mwan3).  The report quotes dpinger's 15 s for
+# scale, labelled as a documented default: it is not a measurement.
 source "$(dirname "$0")/../net/lib.sh"
 source "$(dirname "$0")/../net/failover-lib.sh"
 export TZ=UTC
@@ -102,10 +104,13 @@ ms_med=$(printf '%s\n' "${switch[@]}" | median)
 ms_max=$(printf '%s\n' "${switch[@]}" | sort -n | tail -n 1)
 us_med=$(printf '%s\n' "${prog[@]}" | median)
 us_max=$(printf '%s\n' "${prog[@]}" | sort -n | tail -n 1)
-echo "switch on total outage: median $ms_med ms, max $ms_max ms (target <= 1000 ms; dpinger defaults ~14000-16000 ms: ratio $(awk -v m="$ms_med" 'BEGIN { printf "%.0fx", 15000 / m }') faster)"
+echo "switch on total outage: median $ms_med ms, max $ms_max ms over $RUNS runs (target <= 1000 ms, every run)"
+echo "for scale, not measured here: dpinger's documented default notices a dead uplink in about 15000 ms (14000-16000), $(awk -v m="$ms_med" 'BEGIN { printf "%.0f", 15000 / m }') times this median"
 echo "failback after the repair: median $(printf '%s\n' "${back[@]}" | median) ms (UpAfter 2000 ms)"
 echo "route programming after the decision: median $us_med us, max $us_max us (target <= 10000 us)"
 b_min=$(printf '%s\n' "${back[@]}" | sort -n | head -n 1)
 [ "$b_min" -ge 2000 ] || fail "failback after $b_min ms, before UpAfter"
-awk -v m="$ms_med" -v u="$us_med" 'BEGIN { exit !(m <= 1000 && u <= 10000) }' ||
-	fail "targets missed"
+slow=$(printf '%s\n' "${switch[@]}" | awk '$1 > 1000' | paste -sd, -)
+[ -z "$slow" ] || fail "switch over 1000 ms in some runs: $slow ms (median $ms_med ms)"
+awk -v u="$us_med" 'BEGIN { exit !(u <= 10000) }' ||
+	fail "route programming: median $us_med us, over 10000 us"

@@ -19,7 +19,9 @@
 #                        /run/openrc as OpenRC makes it at boot, and a
 #                        "net" service that does nothing; its pid in
 #                        OPENRC_PID
-#   openrc_in CMD...     run CMD in the holder's namespaces
+#   openrc_in CMD...     run CMD in the holder's namespaces (through
+#                        ${RUN_PRE[@]} when the caller sets it, e.g. to
+#                        start it with a signal ignored)
 
 openrc_root() {
 	local cache=${EDGEKIT_CACHE:-/var/cache/edgekit} ver dir tmp p
@@ -78,5 +80,5 @@ openrc_holder() {
 }
 
 openrc_in() {
-	nsenter -t "$OPENRC_PID" -m -n "$@"
+	${RUN_PRE[@]+"${RUN_PRE[@]}"} nsenter -t "$OPENRC_PID" -m -n "$@"
 }

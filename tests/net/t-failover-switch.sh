@@ -7,6 +7,8 @@
 # hysteresis allows, and a LAN host's ping goes on through LTE; restoring
 # it moves the route back only after UpAfter, and the LTE gateway's
 # conntrack entries of the LAN's connections are gone after failback.
+# The hook gets the gateway's loss on going down (at least DownLoss) and
+# its latency, a number, on coming back.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/failover-lib.sh"
 
@@ -19,6 +21,10 @@ Hook = echo "\$EVENT \$GATEWAY \$STATE \$PREVIOUS loss=\$LOSS rtt=\$RTT route=\$
 DownAfter = 600ms
 UpAfter = 3s
 StreamTimeout = 3s
+# A short window (10 results at 5/s), so that the loss the hook is given
+# when the primary goes down is at least the 3 lost of those 10 however
+# long the test ran before the cut.
+Window = 2s
 
 [Gateway]
 Name = wan
@@ -74,6 +80,14 @@ grep -q "gateway wan down up" "$T_TMP/hook.log" ||
 	fail "hook not run: $(cat "$T_TMP/hook.log")"
 grep -q "route=default via 10.8.2.1 dev lte0" "$T_TMP/hook.log" ||
 	fail "hook's ROUTE: $(cat "$T_TMP/hook.log")"
+# LOSS: the loss over the window when it went down, at least DownLoss
+# (20 %) here; RTT: the average of the answered probes, or empty.
+down=$(grep -m 1 "^gateway wan down up " "$T_TMP/hook.log")
+loss=$(sed -n 's/.* loss=\([^ ]*\) .*/\1/p' <<<"$down")
+rtt=$(sed -n 's/.* rtt=\([^ ]*\) .*/\1/p' <<<"$down")
+[[ $loss =~ ^[0-9]+\.[0-9]$ ]] && awk -v l="$loss" 'BEGIN { exit !(l >= 20 && l <= 100) }' ||
+	fail "hook's LOSS on going down is \"$loss\", not 20.0 to 100.0: $down"
+[[ $rtt =~ ^[0-9]*$ ]] || fail "hook's RTT on going down is \"$rtt\": $down"
 ok "hook ran: $(grep 'gateway wan down' "$T_TMP/hook.log")"
 
 # --- both dead: AllDown = keep (the default) leaves the route alone ---
@@ -97,6 +111,12 @@ fb=$((t3 - t2))
 echo "failback after $fb ms"
 [ $fb -ge 3000 ] || fail "failback after $fb ms, before UpAfter"
 [ $fb -le 5000 ] || fail "failback took $fb ms"
+wait_for 3 grep -q "^gateway wan up down " "$T_TMP/hook.log" ||
+	fail "no hook for the primary coming back: $(cat "$T_TMP/hook.log")"
+up=$(grep -m 1 "^gateway wan up down " "$T_TMP/hook.log")
+[[ $up =~ \ loss=[0-9]+\.[0-9]\ rtt=[1-9][0-9]*\  ]] ||
+	fail "hook on failback: LOSS or RTT not numbers: $up"
+echo "hook: $down; $up"
 ok "failback after $fb ms (UpAfter 3 s)"
 
 # The metered link's entries of the LAN's connections are gone, and the

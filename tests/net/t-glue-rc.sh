@@ -6,17 +6,23 @@
 # namespace, their /etc/default files given through a private mount:
 # edge-tunnel start/status/reload/stop on a wireguard-go tunnel, edge-sni
 # start/status/reload/stop forwarding from the NAT46 prefix, the
-# edge-failover pipeline start/status/stop leaving nothing behind.
+# edge-failover pipeline start/status/reload/stop leaving nothing behind,
+# started once with SIGHUP at its default and once with it ignored (as
+# nohup leaves it: reload must work either way, whatever this test was
+# started with).
 # OpenRC (not installed, and not installed by the test): the real
 # openrc-run from Debian's packages, unpacked into a cache and overlaid in
 # a private mount namespace (tests/net/openrc-lib.sh), runs start, status,
-# reload and stop of edge-failover, edge-sni and edge-tunnel.NAME; without
-# the packages, the scripts' functions run with stand-ins for ebegin/eend.
+# reload and stop of edge-failover (both ways, as above), edge-sni and
+# edge-tunnel.NAME; without the packages, the scripts' functions run with
+# stand-ins for ebegin/eend.  Either way the OpenRC edge-failover command
+# runs as start-stop-daemon would start it, with HUP ignored, and reloads.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/glue-lib.sh"
 source "$(dirname "$0")/openrc-lib.sh"
 
 SV=$T_TMP/sysv
+RUN_PRE=()
 OR=$T_TMP/openrc
 glue_install "$SV" INIT=sysvinit || { cat "$T_TMP/install.log"; fail "make install INIT=sysvinit"; }
 glue_install "$OR" INIT=openrc || { cat "$T_TMP/install.log"; fail "make install INIT=openrc"; }
@@ -34,7 +40,7 @@ mkdir -p "$T_TMP/default"
 rc() {
 	local s=$1
 	shift
-	ip netns exec "$H" unshare -m sh -c 'mount --bind "$0/default" /etc/default &&
+	"${RUN_PRE[@]}" ip netns exec "$H" unshare -m sh -c 'mount --bind "$0/default" /etc/default &&
 	    mount --bind "$0/etc" /etc/wireguard && exec "$@"' "$T_TMP" \
 	    "$SV/etc/init.d/$s" "$@"
 }
@@ -99,6 +105,46 @@ else
 fi
 
 # --- sysvinit edge-failover ------------------------------------------------------
+# with_hup MODE FUNCTION ARGS...: FUNCTION (rc, orc) run with SIGHUP as
+# MODE says, whatever this test was started with: "default", or "ignored"
+# as nohup, a closed ssh session or a parent's trap '' HUP leave it;
+# start-stop-daemon --background keeps it so for the pipeline, and a
+# shell cannot trap a signal ignored when it started, so the scripts must
+# reset it (the OpenRC stand-in below shows it for the OpenRC script:
+# Debian 12's openrc-run resets HUP by itself).  The functions start their command through
+# ${RUN_PRE[@]} (empty otherwise, set at the top).
+with_hup() {
+	local RUN_PRE
+	case $1 in
+	default) RUN_PRE=(env --default-signal=HUP) ;;
+	ignored) RUN_PRE=(bash -c 'trap "" HUP; exec "$@"' _) ;;
+	esac
+	shift
+	"$@"
+}
+
+# fo_reload_check GROUP-PREFIX RELOAD-CMD...: add a group for PREFIX to the
+# file, reload; the group is routed by the same two processes, the
+# default route stays; the file is put back and reloaded again.
+fo_reload_check() {
+	local dst=$1 pids
+	shift
+	pids="$(glue_pid edge-probe) $(glue_pid edge-failover)"
+	cp "$T_TMP/failover.conf" "$T_TMP/failover.conf.orig"
+	printf '\n[Group]\nName = inet\n\n[Group]\nName = extra\nDestination = %s\n' \
+		"$dst" >>"$T_TMP/failover.conf"
+	"$@" || fail "$mode: reload failed"
+	wait_for 5 sh -c "ip -n $H route show proto 203 | grep -q '^$dst via 192.168.8.1'" ||
+		fail "$mode: reload: the new group is not routed (SIGHUP $hup at start)"
+	[ "$(glue_pid edge-probe) $(glue_pid edge-failover)" = "$pids" ] ||
+		fail "$mode: reload restarted the pipeline"
+	glue_fo_routed || fail "$mode: reload: the default route went"
+	cp "$T_TMP/failover.conf.orig" "$T_TMP/failover.conf"
+	"$@" || fail "$mode: second reload failed"
+	wait_for 5 sh -c "! ip -n $H route show proto 203 | grep -q '^$dst'" ||
+		fail "$mode: reload: the removed group's route stays"
+}
+
 if glue_have edge-probe && glue_have edge-failover; then
 	glue_fo_files
 	cat >"$T_TMP/default/edge-failover" <<-EOF
@@ -107,28 +153,23 @@ if glue_have edge-probe && glue_have edge-failover; then
 	EDGE_PROBE_OPTS="-i 0.2 -t 0.2 -R 0 -f $T_TMP/probes"
 	EDGE_FAILOVER_OPTS="-f $T_TMP/failover.conf"
 	EOF
-	rc edge-failover start || fail "edge-failover start"
-	wait_for 8 glue_fo_routed || fail "no route from the pipeline"
-	rc edge-failover status || fail "status after start"
-	# reload: HUP through the shell to edge-failover, which reads the
-	# file again: a new group is routed; the same pipeline goes on.
-	pids="$(glue_pid edge-probe) $(glue_pid edge-failover)"
-	cp "$T_TMP/failover.conf" "$T_TMP/failover.conf.orig"
-	printf '\n[Group]\nName = inet\n\n[Group]\nName = extra\nDestination = 10.123.0.0/16\n' >>"$T_TMP/failover.conf"
-	rc edge-failover reload || fail "edge-failover reload"
-	wait_for 5 sh -c "ip -n $H route show proto 203 | grep -q '^10.123.0.0/16 via 192.168.8.1'" ||
-		fail "reload: the new group is not routed"
-	[ "$(glue_pid edge-probe) $(glue_pid edge-failover)" = "$pids" ] ||
-		fail "reload restarted the pipeline"
-	glue_fo_routed || fail "reload: the default route went"
-	cp "$T_TMP/failover.conf.orig" "$T_TMP/failover.conf"
-	rc edge-failover stop || fail "edge-failover stop"
-	wait_for 3 glue_gone edge-probe edge-failover ||
-		fail "left running after stop: $(glue_pid edge-probe) $(glue_pid edge-failover)"
-	set +e; rc edge-failover status; st=$?; set -e
-	[ $st -eq 3 ] || fail "status after stop: $st, not 3"
-	glue_fo_routed || fail "stop removed the route (it should stay)"
-	ok "sysvinit edge-failover: the pipeline starts, routes, reloads its file, stops whole; routes stay"
+	for hup in default ignored; do
+		mode="sysvinit (HUP $hup)"
+		with_hup "$hup" rc edge-failover start || fail "$mode: edge-failover start"
+		wait_for 8 glue_fo_routed || fail "$mode: no route from the pipeline"
+		rc edge-failover status || fail "$mode: status after start"
+		# reload: HUP through the shell to edge-failover, which reads
+		# the file again: a new group is routed; the same pipeline
+		# goes on.
+		fo_reload_check 10.123.0.0/16 rc edge-failover reload
+		rc edge-failover stop || fail "$mode: edge-failover stop"
+		wait_for 3 glue_gone edge-probe edge-failover ||
+			fail "$mode: left running after stop: $(glue_pid edge-probe) $(glue_pid edge-failover)"
+		set +e; rc edge-failover status; st=$?; set -e
+		[ $st -eq 3 ] || fail "$mode: status after stop: $st, not 3"
+		glue_fo_routed || fail "$mode: stop removed the route (it should stay)"
+		ok "$mode edge-failover: the pipeline starts, routes, reloads its file, stops whole; routes stay"
+	done
 else
 	echo "edge-probe or edge-failover not built: sysvinit edge-failover not run"
 fi
@@ -163,32 +204,60 @@ real_openrc() {
 }
 orc() { openrc_in "/etc/init.d/$1" "$2"; }
 
+# openrc_fo_command: the OpenRC edge-failover script's command, as
+# start-stop-daemon would run it, started with HUP ignored: reload works,
+# TERM stops it whole.  Run whether or not the real openrc-run is here
+# (which itself hands its children HUP at its default).
+openrc_fo_command() {
+	local cmd hup mode
+	glue_fo_files	# its own state file again, not the real OpenRC's default
+	# The command start-stop-daemon would run: $command $command_args,
+	# the arguments taken as openrc-run takes them (eval).
+	mapfile -t cmd < <(env RC_SVCNAME=edge-failover \
+		EDGE_PROBE_OPTS="-i 0.2 -t 0.2 -R 0 -f $T_TMP/probes" \
+		EDGE_FAILOVER_OPTS="-f $T_TMP/failover.conf" bash -c '
+		source "$0"
+		eval "set -- $command_args"
+		printf "%s\n" "$command" "$@"' "$OR/etc/init.d/edge-failover" |
+		sed "s,/usr/local/sbin/,$BIN/,g")
+	[ "${cmd[0]}" = /bin/sh ] && [ "${cmd[1]}" = -c ] ||
+		fail "OpenRC edge-failover: command is ${cmd[*]:0:2}"
+	ip -n "$H" route flush default
+	# Started with HUP ignored, as start-stop-daemon would pass it on; the
+	# pid stays the shell's through env's exec, as in the pid file.
+	hup=ignored mode="OpenRC command (HUP ignored)"
+	bg FO "$H" bash -c 'trap "" HUP; exec setsid "$@"' _ "${cmd[@]}"
+	wait_for 8 glue_fo_routed || fail "OpenRC edge-failover: no route"
+	fo_reload_check 10.124.0.0/16 kill -HUP "$FO"
+	# OpenRC stops it with TERM to the shell's pid.
+	kill -TERM "$FO"
+	wait_for 3 glue_gone edge-probe edge-failover ||
+		fail "left running after TERM: $(glue_pid edge-probe) $(glue_pid edge-failover)"
+	kill -0 "$FO" 2>/dev/null && fail "the shell outlived TERM"
+	ok "OpenRC edge-failover: the pipeline runs, reloads with HUP ignored at start, and TERM to the shell stops it whole"
+}
+
 if [ "${GLUE_OPENRC:-}" != shim ] && command -v apt-get >/dev/null &&
     real_openrc 2>"$T_TMP/openrc.err"; then
 	echo "OpenRC: the real openrc-run from $(openrc_root)"
 	ip -n "$H" route flush default
 	if glue_have edge-probe && glue_have edge-failover; then
-		orc edge-failover start || fail "OpenRC edge-failover start"
-		wait_for 8 glue_fo_routed || fail "OpenRC edge-failover: no route"
-		orc edge-failover status || fail "OpenRC edge-failover status"
-		openrc_in "$BIN/edge-failover" status -S /run/edgekit/failover.state |
-			grep -qP '^up\tup\t' || fail "OpenRC: no state in /run/edgekit/failover.state"
-		pids="$(glue_pid edge-probe) $(glue_pid edge-failover)"
-		cp "$T_TMP/failover.conf" "$T_TMP/failover.conf.orig"
-		printf '\n[Group]\nName = inet\n\n[Group]\nName = extra\nDestination = 10.124.0.0/16\n' >>"$T_TMP/failover.conf"
-		orc edge-failover reload || fail "OpenRC edge-failover reload"
-		wait_for 5 sh -c "ip -n $H route show proto 203 | grep -q '^10.124.0.0/16 via 192.168.8.1'" ||
-			fail "OpenRC reload: the new group is not routed"
-		[ "$(glue_pid edge-probe) $(glue_pid edge-failover)" = "$pids" ] ||
-			fail "OpenRC reload restarted the pipeline"
-		glue_fo_routed || fail "OpenRC reload: the default route went"
-		orc edge-failover stop || fail "OpenRC edge-failover stop"
-		wait_for 3 glue_gone edge-probe edge-failover ||
-			fail "OpenRC: left running after stop: $(glue_pid edge-probe) $(glue_pid edge-failover)"
-		set +e; orc edge-failover status; st=$?; set -e
-		[ $st -eq 3 ] || fail "OpenRC edge-failover status after stop: $st, not 3"
-		glue_fo_routed || fail "OpenRC stop removed the route (it should stay)"
-		ok "OpenRC edge-failover: start, status, state in /run/edgekit, reload, stop whole, routes stay"
+		for hup in default ignored; do
+			mode="OpenRC (HUP $hup)"
+			with_hup "$hup" orc edge-failover start || fail "$mode: edge-failover start"
+			wait_for 8 glue_fo_routed || fail "$mode: edge-failover: no route"
+			orc edge-failover status || fail "$mode: edge-failover status"
+			openrc_in "$BIN/edge-failover" status -S /run/edgekit/failover.state |
+				grep -qP '^up\tup\t' || fail "$mode: no state in /run/edgekit/failover.state"
+			fo_reload_check 10.124.0.0/16 orc edge-failover reload
+			orc edge-failover stop || fail "$mode: edge-failover stop"
+			wait_for 3 glue_gone edge-probe edge-failover ||
+				fail "$mode: left running after stop: $(glue_pid edge-probe) $(glue_pid edge-failover)"
+			set +e; orc edge-failover status; st=$?; set -e
+			[ $st -eq 3 ] || fail "$mode: edge-failover status after stop: $st, not 3"
+			glue_fo_routed || fail "$mode: stop removed the route (it should stay)"
+			ok "$mode edge-failover: start, status, state in /run/edgekit, reload, stop whole, routes stay"
+		done
 	fi
 	if glue_have edge-sni; then
 		orc edge-sni checkconfig || fail "OpenRC edge-sni checkconfig"
@@ -216,6 +285,9 @@ if [ "${GLUE_OPENRC:-}" != shim ] && command -v apt-get >/dev/null &&
 		orc "edge-tunnel.$name" stop || fail "OpenRC edge-tunnel stop"
 		nsx "$H" ip link show "$name" >/dev/null 2>&1 && fail "OpenRC stop: $name still there"
 		ok "OpenRC edge-tunnel.NAME: start, reload (sync), stop (and no start without a name)"
+	fi
+	if glue_have edge-probe && glue_have edge-failover; then
+		openrc_fo_command
 	fi
 	exit 0
 fi
@@ -260,23 +332,5 @@ if glue_have edge-sni; then
 fi
 
 if glue_have edge-probe && glue_have edge-failover; then
-	# The command start-stop-daemon would run: $command $command_args,
-	# the arguments taken as openrc-run takes them (eval).
-	mapfile -t cmd < <(env RC_SVCNAME=edge-failover \
-		EDGE_PROBE_OPTS="-i 0.2 -t 0.2 -R 0 -f $T_TMP/probes" \
-		EDGE_FAILOVER_OPTS="-f $T_TMP/failover.conf" bash -c '
-		source "$0"
-		eval "set -- $command_args"
-		printf "%s\n" "$command" "$@"' "$OR/etc/init.d/edge-failover" |
-		sed "s,/usr/local/sbin/,$BIN/,g")
-	[ "${cmd[0]}" = /bin/sh ] || fail "OpenRC edge-failover: command is ${cmd[0]}"
-	ip -n "$H" route flush default
-	bg FO "$H" setsid "${cmd[@]}"
-	wait_for 8 glue_fo_routed || fail "OpenRC edge-failover: no route"
-	# OpenRC stops it with TERM to the shell's pid.
-	kill -TERM "$FO"
-	wait_for 3 glue_gone edge-probe edge-failover ||
-		fail "left running after TERM: $(glue_pid edge-probe) $(glue_pid edge-failover)"
-	kill -0 "$FO" 2>/dev/null && fail "the shell outlived TERM"
-	ok "OpenRC edge-failover: the pipeline runs and TERM to the shell stops it whole"
+	openrc_fo_command
 fi

@@ -294,6 +294,17 @@ caps() {
 	printf '%s\n' "${o[@]}"
 }
 
+# AS_SYSTEMD CMD...: CMD with the signal dispositions systemd gives a
+# service: every signal at its default, then SIGPIPE ignored
+# (IgnoreSIGPIPE=yes, its default).  First HUP is ignored, as nohup or a
+# closed session would leave this test: systemd's reset is what lets the
+# edge-failover.service shell trap HUP for its reload (a shell cannot
+# trap a signal ignored when it started; the rc scripts reset it
+# themselves, t-glue-rc), and without the reset here the test would fail
+# when its parent ignores HUP, as systemd never does.
+AS_SYSTEMD=(bash -c 'trap "" HUP; exec "$@"' _
+	env --default-signal --ignore-signal=PIPE)
+
 # run_unit NS UNIT KEY INSTANCE: run the command in NS as the unit would,
 # /etc/wireguard replaced by this test's directory (a private mount
 # namespace), so that a tunnel name means this test's file.
@@ -302,7 +313,7 @@ run_unit() {
 	mapfile -t cmd < <(exec_line "$unit" "$key" "$inst")
 	mapfile -t opts < <(caps "$unit")
 	echo "+ ${unit##*/} $key: ${cmd[*]}"
-	ip netns exec "$ns" unshare -m sh -c \
+	ip netns exec "$ns" "${AS_SYSTEMD[@]}" unshare -m sh -c \
 	    "$(protect "$unit") mount --bind \"\$0\" /etc/wireguard && exec \"\$@\"" \
 	    "$T_TMP/etc" setpriv "${opts[@]}" "${cmd[@]}"
 }
@@ -361,7 +372,7 @@ if glue_have edge-sni; then
 		sed "s,^/etc/edgekit/sni.conf$,$T_TMP/sni.conf,")
 	mapfile -t opts < <(caps "$U/edge-sni.service")
 	echo "+ edge-sni.service: setpriv ${opts[*]} ${cmd[*]}"
-	bg SNI "$H" bash -c "$(declare -f protect sandboxed unit_get); sandboxed \"\$@\"" _ \
+	bg SNI "$H" "${AS_SYSTEMD[@]}" bash -c "$(declare -f protect sandboxed unit_get); sandboxed \"\$@\"" _ \
 		"$U/edge-sni.service" setpriv "${opts[@]}" "${cmd[@]}" 2>"$T_TMP/sni.log"
 	wait_for 5 glue_listening 443 ||
 		{ cat "$T_TMP/sni.log"; fail "edge-sni does not listen on :443"; }
@@ -400,7 +411,7 @@ if glue_have edge-probe && glue_have edge-failover; then
 	echo "+ edge-failover.service: setpriv ${opts[*]} ${cmd[*]}"
 
 	start_pipeline() {
-		bg FO "$H" bash -c "$(declare -f protect sandboxed unit_get); sandboxed \"\$@\"" _ \
+		bg FO "$H" "${AS_SYSTEMD[@]}" bash -c "$(declare -f protect sandboxed unit_get); sandboxed \"\$@\"" _ \
 			"$fo" setpriv "${opts[@]}" "${cmd[@]}" 2>>"$T_TMP/fo.log"
 		wait_for 5 glue_running edge-failover ||
 			{ cat "$T_TMP/fo.log"; fail "the pipeline did not start"; }

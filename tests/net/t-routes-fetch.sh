@@ -143,11 +143,11 @@ ex "$(doc_block man/edge-routes.8 8)" || fail "example 8"
 ok "aggregate"
 
 # The README's edge-routes lines, as written (the fetch reading the saved
-# sample), with an LTE uplink lte0 whose router is 198.51.100.65.
+# sample), with an LTE uplink lte0 whose router is 198.51.100.1.
 nsx "$NS" ip link add name lte0 type veth peer name lte0p
 nsx "$NS" ip link set lte0 up
 nsx "$NS" ip link set lte0p up
-nsx "$NS" ip addr add 198.51.100.66/26 dev lte0
+nsx "$NS" ip addr add 198.51.100.2/24 dev lte0
 n=$(doc_list README | awk -F'\t' '$2 == "edge-routes(8)" { print $1 }')
 mapfile -t rd < <(doc_block README "$n")
 [ ${#rd[@]} -eq 4 ] && [ "${rd[0]%% *}" = edge-routes-fetch ] ||
@@ -155,7 +155,7 @@ mapfile -t rd < <(doc_block README "$n")
 ex "${rd[0]/ >/ $D/aws-ip-ranges.json >}" || fail "README: ${rd[0]}"
 ex "${rd[1]}" || fail "README: ${rd[1]}"
 [ "$(rcount "$NS" table 200 proto 202)" -eq 2 ] &&
-	ip -n "$NS" route show table 200 | grep -q '^18.156.0.0/14 via 198.51.100.65 dev lte0 proto 202' ||
+	ip -n "$NS" route show table 200 | grep -q '^18.156.0.0/14 via 198.51.100.1 dev lte0 proto 202' ||
 	fail "README sync: $(ip -n "$NS" route show table 200)"
 expect_rc 0 ex "${rd[2]}"
 ex "${rd[3]}" >/dev/null || fail "README: ${rd[3]}"
