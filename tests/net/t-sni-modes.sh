@@ -111,6 +111,11 @@ out=$( (sleep 0.5; echo hello; sleep 0.5) | nsx "$NS_C" timeout 5 socat - TCP:$V
 [ "$out" = "$(printf 'SSH-2.0-test [0064:ff9b:0001:0000:0000:0000:c633:6402]\nhello')" ] ||
 	fail "static mode: got \"$out\""
 ok "static mode: server-first traffic both ways, NAT46 source"
+# ... and with that prefix IPv6 clients are refused, as edge-sni(8) says
+out=$(echo hi | nsx "$NS_V" timeout 5 socat - 'TCP6:[::1]:2223') || true
+wait_for 3 grep -q "^[0-9.]*	\[::1\]:[0-9]*	tcp:2223	-	-	ipv6-client	" "$T_TMP/access4.log" ||
+	fail "static mode with a NAT46 prefix took an IPv6 client: $out $(cat "$T_TMP/access4.log")"
+ok "static mode with a NAT46 prefix: an IPv6 client is refused"
 
 # Half-close: the client sends and shuts its side at once; the server
 # answers a second later, through the half-open connection.
