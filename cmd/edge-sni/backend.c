@@ -56,6 +56,42 @@ sni_connect_failed(struct conn *c, int err)
 	sni_conn_close(c, err == EMFILE || err == ENFILE ? RES_NOFD : RES_CONNFAIL);
 }
 
+bool
+sni_connect_timed_out(struct conn *c)
+{
+	char be[128];
+
+	if (c->idx >= c->dns.n || ev_now_ms(sni_w.ev) >= c->connect_end)
+		return false;
+	log_debug("%s: connect to %s: timed out, trying the next address",
+	    c->name[0] ? c->name : "-", sni_sa_str(&c->baddr, be, sizeof(be)));
+	backend_drop(c);
+	connect_next(c);
+	return true;
+}
+
+/*
+ * The time for one connect attempt, as Go's dialer (snid's) splits its
+ * deadline: the connect timeout covers all the addresses of one answer,
+ * each gets an equal share of what is left, but at least 2 s where that
+ * much is left (so a list of many addresses is cut short at its end
+ * rather than every one of them given too little).
+ */
+static uint64_t
+attempt_ms(struct conn *c)
+{
+	uint64_t now = ev_now_ms(sni_w.ev), left, share;
+	int rem = c->dns.n - c->idx + 1;	/* this one included */
+
+	if (c->connect_end == 0)
+		c->connect_end = now + c->conf->connect_ms;
+	left = c->connect_end > now ? c->connect_end - now : 1;
+	share = left / (rem > 1 ? (uint64_t)rem : 1);
+	if (share < 2000)
+		share = left < 2000 ? left : 2000;
+	return share;
+}
+
 /*
  * unix mode, as snid does it: the socket named after the name in the
  * directory, else the wildcard one, "_" in place of the first label
@@ -96,7 +132,7 @@ connect_unix(struct conn *c)
 				sni_connect_failed(c, errno);
 				return;
 			}
-			ev_timer_start(sni_w.ev, &c->tm, c->conf->connect_ms);
+			ev_timer_start(sni_w.ev, &c->tm, attempt_ms(c));
 			return;
 		}
 		e = errno;
@@ -192,7 +228,7 @@ connect_next(struct conn *c)
 		sni_connect_failed(c, errno);
 		return;
 	}
-	ev_timer_start(sni_w.ev, &c->tm, c->conf->connect_ms);
+	ev_timer_start(sni_w.ev, &c->tm, attempt_ms(c));
 }
 
 static void	dns_cb(struct sni_dns_wait *w, const struct sni_dns_result *r);
@@ -224,6 +260,7 @@ dns_done(struct conn *c, const struct sni_dns_result *r)
 			c->dns.a[n++] = r->a[i];
 	c->dns.n = n;
 	c->idx = 0;
+	c->connect_end = 0;	/* a budget for this answer's addresses */
 	if (n == 0) {
 		char a[INET6_ADDRSTRLEN];
 
@@ -372,6 +409,10 @@ sni_backend_connected(struct conn *c)
 		return;
 	}
 	c->state = CS_PGWAIT;
+	/* Its answer may take what is left of the whole connect budget,
+	 * not just this address's share. */
+	ev_timer_start(sni_w.ev, &c->tm, c->connect_end > ev_now_ms(sni_w.ev) ?
+	    c->connect_end - ev_now_ms(sni_w.ev) : 1);
 }
 
 void

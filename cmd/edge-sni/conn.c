@@ -33,6 +33,9 @@ conn_timeout(struct ev *ev, struct ev_timer *t)
 		sni_conn_close(c, RES_DNS_TO);
 		break;
 	case CS_CONNECT:
+		if (sni_connect_timed_out(c))
+			break;
+		/* FALLTHROUGH */
 	case CS_PGWAIT:
 		sni_stats.connect_timeout++;
 		sni_conn_close(c, RES_CONNECT_TO);

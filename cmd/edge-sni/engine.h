@@ -62,6 +62,7 @@ struct conn {
 	int			 idx;
 	struct dir		 up, down;	/* client->backend, back */
 	uint64_t		 start_ms, last_ms;
+	uint64_t		 connect_end;	/* budget for the addresses; 0 */
 	char			 name[SNI_NAME_MAX];
 };
 
@@ -124,6 +125,8 @@ bool	sni_head_parse(struct conn *c);
 /* Look c->name up (or take the static backend) and connect. */
 void	sni_route(struct conn *c);
 void	sni_connect_failed(struct conn *c, int err);
+/* The attempt timed out: true when the next address was tried. */
+bool	sni_connect_timed_out(struct conn *c);
 void	sni_backend_connected(struct conn *c);
 void	sni_pg_answer(struct conn *c);
 

@@ -83,13 +83,10 @@ on_hup(struct ev *ev, int signo, void *arg)
 		return;
 	}
 	for (i = 0; i < nc->nl; i++) {
-		size_t j;
-
-		for (j = 0; j < cur->nl; j++)
-			if (strcmp(cur->l[j].spec, nc->l[i].spec) == 0)
-				break;
-		if (j < cur->nl)
-			fds[i] = -1;
+		/* Keep a socket only where there is one: a listener that
+		 * failed to open on an earlier reload is tried again. */
+		if (sni_worker_listening(nc->l[i].spec))
+			fds[i] = SNI_FD_KEEP;
 		else if (nc->l[i].inherited) {
 			/* Its number may name another socket by now. */
 			log_warnx("%s: descriptors are taken at start only",

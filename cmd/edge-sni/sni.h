@@ -154,7 +154,12 @@ struct sni_lsock;
 int	sni_worker_init(struct ev *ev, struct sni_conf *c, char *err,
 	    size_t errlen);
 int	sni_worker_listen(const struct sni_listener *l, int fd);
-/* Swap in a reloaded configuration; listeners are matched by spec. */
+/* Whether this worker has a listening socket for spec. */
+bool	sni_worker_listening(const char *spec);
+/* Swap in a reloaded configuration; listeners are matched by spec.
+ * fds[i]: a new socket for c->l[i], SNI_FD_KEEP where the worker has one
+ * (sni_worker_listening), or -errno of the attempt to open it. */
+#define SNI_FD_KEEP	INT_MIN
 int	sni_worker_reload(struct sni_conf *c, const int *fds);
 void	sni_worker_stats(void);	/* log and write the textfile */
 void	sni_worker_reopen(void);

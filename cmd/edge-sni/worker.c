@@ -212,6 +212,17 @@ sni_worker_init(struct ev *ev, struct sni_conf *c, char *err, size_t errlen)
 	    errlen);
 }
 
+bool
+sni_worker_listening(const char *spec)
+{
+	struct sni_lsock *s;
+
+	for (s = sni_w.ls; s != NULL; s = s->next)
+		if (strcmp(s->l->spec, spec) == 0)
+			return true;
+	return false;
+}
+
 /*
  * A new configuration: listeners with the same Listen keep their socket
  * and take the new settings (open connections keep the old ones, which
@@ -247,6 +258,12 @@ sni_worker_reload(struct sni_conf *nc, const int *fds)
 				break;
 		if (s != NULL)
 			continue;
+		if (fds[i] == SNI_FD_KEEP) {
+			/* The caller saw a socket that is not there. */
+			log_warnx("%s: no socket to keep", nc->l[i].spec);
+			rc = -1;
+			continue;
+		}
 		if (fds[i] < 0) {
 			log_warnx("%s: cannot listen: %s", nc->l[i].spec,
 			    strerror(-fds[i]));

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: ISC
-# A tiny authoritative DNS responder for the edge-sni negative-cache test.
+# A tiny authoritative DNS responder for the edge-sni DNS tests.
 # Usage: sni-dns.py ADDRESS PORT LOGFILE.  Every query is appended to
 # LOGFILE as "NAME TYPE".  Names say what to answer:
 #   nx-TTL-MIN.ZONE      NXDOMAIN, SOA of ZONE with that TTL and minimum
 #   nodata-TTL-MIN.ZONE  NOERROR without answers, the same SOA
 #   nosoa.ZONE           NXDOMAIN without an SOA
+#   a6-TTL-X[-Y...].ZONE AAAA 2001:db8:1::X (then ::Y ...), in that order,
+#                        with that TTL; no other type of record
 # where ZONE is everything after the first label.
-import socket, struct, sys
+import ipaddress, socket, struct, sys
 
 addr, port, logfile = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 
@@ -46,6 +48,15 @@ while True:
     if parts[0] in ('nx', 'nodata') and len(parts) == 3:
         rcode = 3 if parts[0] == 'nx' else 0
         soa = (int(parts[1]), int(parts[2]))
+    answers = []
+    if parts[0] == 'a6' and len(parts) >= 3:
+        rcode = 0
+        if qtype == 28:
+            ttl = int(parts[1])
+            for x in parts[2:]:
+                a = ipaddress.IPv6Address('2001:db8:1::' + x).packed
+                # the name as a pointer to the question's
+                answers.append(struct.pack('!HHHIH', 0xc00c, 28, 1, ttl, 16) + a)
     auth = b''
     if soa is not None:
         rdata = (name_wire('ns.' + zone) + name_wire('hostmaster.' + zone) +
@@ -54,5 +65,6 @@ while True:
                 len(rdata)) + rdata)
     # QR, AA, RD copied, RA
     rflags = 0x8000 | 0x0400 | (flags & 0x0100) | 0x0080 | rcode
-    hdr = struct.pack('!HHHHHH', qid, rflags, 1, 0, 1 if auth else 0, 0)
-    s.sendto(hdr + question + auth, peer)
+    hdr = struct.pack('!HHHHHH', qid, rflags, 1, len(answers),
+                      1 if auth else 0, 0)
+    s.sendto(hdr + question + b''.join(answers) + auth, peer)

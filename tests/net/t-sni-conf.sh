@@ -3,7 +3,8 @@
 #
 # edge-sni with a configuration file: several listeners with different
 # modes, two workers, JSON access log, SIGHUP reload (a new listener, a changed
-# default hostname) without dropping an open connection, a broken file
+# default hostname) without dropping an open connection, a listener on a
+# busy port retried at the next reload, a broken file
 # on reload keeps the running configuration, -n checks a file.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/sni-topo.sh"
@@ -87,6 +88,51 @@ wait "$LONG" || true
 grep -q "from $CLIENT_NAT46 via www.example.test" "$T_TMP/long.out" ||
 	fail "the connection open across the reload broke: $(cat "$T_TMP/long.out")"
 ok "a connection open across the reload kept working"
+
+# A listener whose port is busy at a reload: both workers say why, the
+# rest serves; once the port is free the next reload opens it (it used
+# to be taken for "kept" and never retried, logged with a wrong errno).
+bg BUSY_PID "$NS_V" python3 -c '
+import socket, time
+s = socket.socket(socket.AF_INET6)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::", 8081)); s.listen(1); time.sleep(120)'
+wait_for 5 nsx "$NS_V" bash -c "exec 3<>/dev/tcp/127.0.0.1/8081" ||
+	fail "the port holder did not start"
+cat >>"$CONF" <<EOC
+
+[Listener]
+Listen = tcp:8081
+Mode = static
+Backend = [$WWW6]:80
+Nat46Prefix = $NAT46
+EOC
+n=$(grep -c 'configuration reloaded' "$T_TMP/sni.log")
+kill -HUP "$SNI_PID"
+wait_for 3 sh -c "[ \$(grep -c 'configuration reloaded' '$T_TMP/sni.log') -ge $((n + 2)) ]" ||
+	fail "not reloaded by both workers: $(tail -n 5 "$T_TMP/sni.log")"
+[ "$(grep -c 'tcp:8081: cannot listen: Address already in use' "$T_TMP/sni.log")" -eq 2 ] ||
+	fail "busy port not reported by both workers: $(tail -n 5 "$T_TMP/sni.log")"
+ccurl -k --resolve www.example.test:443:$VPS4 https://www.example.test/ >/dev/null ||
+	fail "not serving after a reload with a busy port"
+kill "$BUSY_PID"
+wait "$BUSY_PID" 2>/dev/null || true
+m=$(grep -c 'cannot listen' "$T_TMP/sni.log")
+kill -HUP "$SNI_PID"
+wait_for 3 sh -c "[ \$(grep -c 'configuration reloaded' '$T_TMP/sni.log') -ge $((n + 4)) ]" ||
+	fail "second reload not done by both workers"
+[ "$(grep -c 'cannot listen' "$T_TMP/sni.log")" -eq "$m" ] ||
+	fail "the freed port still not opened: $(grep 'cannot listen' "$T_TMP/sni.log" | tail -n 2)"
+# Two workers, two sockets: a few connections reach both of them.
+for i in 1 2 3 4; do
+	out=$(printf 'GET / HTTP/1.0\r\nHost: y.example.test\r\n\r\n' |
+	    nsx "$NS_C" timeout 5 socat - TCP:$VPS4:8081) || true
+	echo "$out" | grep -q "from $CLIENT_NAT46 via y.example.test" ||
+		fail "tcp:8081 not served after the port was freed: $out"
+done
+[ "$(nsx "$NS_V" ss -Hltn 'sport = :8081' | wc -l)" -eq 2 ] ||
+	fail "not one socket per worker on 8081: $(nsx "$NS_V" ss -Hltnp 'sport = :8081')"
+ok "SIGHUP with a busy port: reported, retried at the next reload, served"
 
 # A broken file on SIGHUP: the running configuration stays
 echo "Bogus = 1" >>"$CONF"

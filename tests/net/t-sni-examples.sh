@@ -4,13 +4,24 @@
 # The command-line examples of edge-sni(8) and of README's edge-sni
 # section, run as they are written (taken from the files, prompts dropped;
 # edge-sni gets -d, the test's resolver and access log added), and the
-# man page's claim about what the back end sees checked.  The man page's
+# man page's claim about what the back end sees checked, and its list of
+# access-log results compared with the code's.  The man page's
 # systemd unit, its counters example and edge-sni.conf(5)'s example run in
 # t-sni-caps.sh.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/sni-topo.sh"
 
 MAN=$TOP/man/edge-sni.8
+
+# ACCESS LOG lists every result the code can log, and only those.
+doc=$(awk '/^The results are:/ { on = 1; next }
+    on && /^\.Li/ { for (i = 2; i <= NF; i++) if ($i != ",") print $i; next }
+    on && !/^and$/ { on = 0 }' "$MAN" | sort)
+code=$(sed -n '/sni_results\[\] = {/,/};/p' "$TOP/cmd/edge-sni/accesslog.c" |
+    grep -o '"[a-z0-9-]*"' | tr -d '"' | sort)
+[ -n "$code" ] && [ "$doc" = "$code" ] ||
+	fail "edge-sni(8) ACCESS LOG results differ from the code's: $(diff <(echo "$doc") <(echo "$code") | grep '^[<>]' | tr '\n' ' ')"
+ok "edge-sni(8) lists the $(echo "$code" | wc -l) results of the access log"
 sni_topo
 sni_nginx
 chmod 755 "$T_TMP"

@@ -16,6 +16,7 @@ cat >"$CONF" <<EOC
 [Global]
 User = nobody
 Workers = 2
+Stats = $T_TMP/st/sni.prom
 
 [Listener]
 Listen = tcp:443
@@ -26,6 +27,9 @@ chmod 755 "$T_TMP"
 chmod 644 "$CONF"
 : >"$T_TMP/access.log"
 chmod 666 "$T_TMP/access.log"
+# The statistics files are written after the drop: a directory of nobody's.
+mkdir -m 755 "$T_TMP/st"
+chown nobody "$T_TMP/st"
 sni_start -f "$CONF"
 
 # caps PID: "uid CapPrm CapEff CapBnd" of a process
@@ -45,6 +49,14 @@ out=$(ccurl -k --resolve www.example.test:443:$VPS4 https://www.example.test/) |
 	fail "curl to 443 failed"
 [ "$out" = "from $CLIENT_NAT46 via www.example.test pp=" ] || fail "backend saw: $out"
 ok "as nobody with CAP_NET_BIND_SERVICE alone, in the parent and both workers"
+kill -USR1 "$SNI_PID"
+for w in 0 1; do
+	wait_for 5 test -s "$T_TMP/st/sni-w$w.prom" ||
+		fail "worker $w wrote no statistics file in nobody's directory"
+	[ "$(stat -c %U "$T_TMP/st/sni-w$w.prom")" = nobody ] ||
+		fail "sni-w$w.prom is $(stat -c %U "$T_TMP/st/sni-w$w.prom")'s, not nobody's"
+done
+ok "the statistics files are created as nobody (opened after the drop)"
 
 # A reload adds a listener below 1024: each worker binds it as nobody.
 cat >>"$CONF" <<EOC
