@@ -43,8 +43,21 @@ FLAGS_NOW := $(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS)
 ifneq ($(FLAGS_NOW),$(file < .flags))
 $(file > .flags,$(FLAGS_NOW))
 endif
-%.o: %.c .flags
+%.o: %.c .flags | pkgs
 	$(CC) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
+
+# The flags above ask pkg-config quietly (it is not there yet when "make
+# check" or "make demo" starts, before scripts/deps); so that a missing
+# library is named here rather than failing later as a compile or link
+# error, everything that is compiled first checks that pkg-config knows
+# the libraries (pkgs), and the unit tests also Check (pkgs-check).
+pkg_need = @m=; for p in $(1); do $(PKG_CONFIG) --exists $$p || m="$$m $$p"; done; \
+	[ -z "$$m" ] || { echo "$(PKG_CONFIG) cannot find:$$m" \
+	"(make deps installs it)" >&2; exit 1; }
+pkgs:
+	$(call pkg_need,$(PKGS))
+pkgs-check:
+	$(call pkg_need,check)
 
 TOOLS	:= $(notdir $(patsubst %/,%,$(wildcard cmd/*/)))
 BINS	:= $(addprefix bin/,$(TOOLS))
@@ -79,16 +92,20 @@ tests/unit/suites.h: $(UNIT_SRC) Makefile
 	  { cmp -s $@.tmp $@ || mv $@.tmp $@; }; rm -f $@.tmp
 
 tests/unit/check-all.o: tests/unit/suites.h
+tests/unit/check-all.o $(UNIT_SRC:.c=.o): | pkgs-check
 tests/unit/%.o: CPPFLAGS += $(shell $(PKG_CONFIG) --cflags check 2>/dev/null) \
 	$(addprefix -I,$(wildcard cmd/*)) -Itests/unit
 tests/unit/check-all: tests/unit/check-all.o $(UNIT_SRC:.c=.o) $(TOOL_OBJ) lib/libedge.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell $(PKG_CONFIG) --libs check)
 
 # libFuzzer targets: clang, the parser's sources built with coverage.
+# They are built from sources, not objects, so they depend on the headers
+# themselves (there are no .d files for them).
 FUZZ_CC	?= clang
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -Ilib \
 	$(addprefix -I,$(wildcard cmd/*)) $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-tests/fuzz/bin/%: tests/fuzz/%.c $(LIB_SRC) $(TOOL_OBJ:.o=.c)
+tests/fuzz/bin/%: tests/fuzz/%.c $(LIB_SRC) $(TOOL_OBJ:.o=.c) \
+    $(wildcard lib/*.h cmd/*/*.h) | pkgs
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) \
 	  $(filter $(shell sed -n 's,^// FUZZ_SOURCES:,,p' $<),$(TOOL_OBJ:.o=.c)) \
@@ -168,5 +185,5 @@ clean:
 	find . -name '*.[oad]' -delete
 	rm -f tests/unit/check-all tests/unit/suites.h .flags
 
-.PHONY: all check bench demo deps fuzz install clean lint
+.PHONY: all check bench demo deps fuzz install clean lint pkgs pkgs-check
 -include $(shell find . -name '*.d' 2>/dev/null)

@@ -10,37 +10,106 @@
 #   wg_go NS IFNAME        start wireguard-go in the foreground in NS
 #   wait_for SECS cmd...   retry cmd every 0.1 s until it succeeds, for at
 #                          most SECS seconds of wall time
+#   t_stop PID...          SIGTERM, wait (up to 10 s) until they are gone,
+#                          then SIGKILL what is left
 #   fail MSG / ok MSG / skip MSG
 #
-# Every namespace, process and temporary file is removed on every exit
-# path (EXIT, INT, TERM).  Names carry the run's id, so parallel runs
-# cannot collide.
+# Every namespace, host-side veth ($T_ID-*), process and temporary file is
+# removed on every exit path (EXIT, INT, TERM).  Names carry the run's id
+# (ek<pid>-<random>: at most 11 characters, so that "$T_ID-v" and the
+# tests' "${T_ID}xyz" stay within the 15 of an interface name), so
+# parallel runs cannot collide.
+#
+# Sanitizer reports (make check SANITIZE=1) of every process the test
+# starts go to files, $T_SAN/report.PID, instead of to a stderr that
+# nobody may read (a daemon in the background): a test with any report
+# fails, and its exit status shows the head of each.  Processes are
+# stopped with SIGTERM and waited for, so that the leak check at their
+# exit runs.
 set -eu
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BIN=$TOP/bin
-T_ID=$(printf 'ek%x%x' $$ $((RANDOM % 256)))
+[ "$(id -u)" -eq 0 ] || { echo "namespace tests need root"; exit 77; }
+# The separator and the fixed-width random part keep one run's id from
+# being the start of another's (the clean-up globs below rely on it).
+T_ID=$(printf 'ek%x-%02x' $$ $((RANDOM % 256)))
 T_TMP=$(mktemp -d "/tmp/$T_ID.XXXXXX")
 T_NS=()
 T_PIDS=()
 T_WGIF=()
 
-[ "$(id -u)" -eq 0 ] || { echo "namespace tests need root"; exit 77; }
+# A tool that drops privileges (edge-sni -user) must still be able to
+# write its report: the directory is open to all, $T_TMP only searchable.
+# Options already set stay; log_path, last, wins.
+T_SAN=$T_TMP/san
+mkdir -m 1777 "$T_SAN"
+chmod 711 "$T_TMP"
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$T_SAN/report"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}print_stacktrace=1:log_path=$T_SAN/report"
+
+t_alive() {	# PID: running (a zombie has already exited)
+	local st
+	st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	st=${st##*) }
+	[ "${st%% *}" != Z ]
+}
+
+t_stop() {
+	local p end
+	for p in "$@"; do kill "$p" 2>/dev/null; done
+	end=$(( $(date +%s) + 10 ))
+	for p in "$@"; do
+		while t_alive "$p" && [ "$(date +%s)" -lt $end ]; do
+			sleep 0.1
+		done
+		if t_alive "$p"; then
+			echo "note: pid $p ($(cat "/proc/$p/comm" 2>/dev/null))" \
+			    "still running 10 s after SIGTERM: killed" >&2
+			kill -9 "$p" 2>/dev/null
+		fi
+		# Reap it if it is this shell's child (its status is not
+		# wanted here).
+		wait "$p" 2>/dev/null
+	done
+}
 
 t_cleanup() {
-	local rc=$?
+	local rc=$? n r l left=() san=0
 	set +e
-	for p in "${T_PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${T_PIDS[@]}"; do
-		for _ in 1 2 3 4 5 6 7 8 9 10; do
-			kill -0 "$p" 2>/dev/null || break; sleep 0.1
-		done
-		kill -9 "$p" 2>/dev/null
+	# The harness's own processes, then whatever else still runs in this
+	# run's namespaces (started with "&", or by a tool).
+	t_stop "${T_PIDS[@]}"
+	for n in "${T_NS[@]}"; do
+		left+=($(ip netns pids "$n" 2>/dev/null))
 	done
+	t_stop "${left[@]}"
 	for n in "${T_NS[@]}"; do ip netns del "$n" 2>/dev/null; done
+	# A veth() (or a test's own "ip link add $T_ID-a") that failed
+	# half-way leaves its pair on the host.
+	for l in $(ip -o link show 2>/dev/null |
+	    awk -v id="$T_ID-" '{ sub(/:$/, "", $2); sub(/@.*/, "", $2)
+	    if (index($2, id) == 1) print $2 }'); do
+		ip link del "$l" 2>/dev/null
+	done
 	for i in "${T_WGIF[@]}"; do rm -f "/var/run/wireguard/$i.sock"; done
 	# edge-tunnel's state files of this run's tunnels (named from $T_ID)
 	rm -f /run/edgekit/tunnel-"$T_ID"*.state
+	for r in "$T_SAN"/report.*; do
+		[ -e "$r" ] || continue
+		san=$((san + 1))
+		echo "--- sanitizer report ${r##*/}:" >&2
+		head -n 60 "$r" >&2
+	done
+	if [ $san -gt 0 ]; then
+		for r in "$T_SAN"/report.*; do
+			echo "FAIL: sanitizer, pid ${r##*.}:" \
+			    "$(grep -m 1 SUMMARY "$r" ||
+			    grep -m 1 -E 'runtime error|ERROR' "$r")" >&2
+		done
+		# An earlier failure keeps its own status.
+		[ $rc -eq 0 ] || [ $rc -eq 77 ] && rc=1
+	fi
 	rm -rf "$T_TMP"
 	exit $rc
 }
