@@ -67,23 +67,37 @@ tunnel_plan_links(struct plan *pl, struct nl *nl, const struct tunnel_conf *tc,
 		tunnel_plan_add(pl, A_LINK_DEL, name, "- link %s (%s)", name,
 		    l->kind);
 	}
-	if (down) {
-		for (i = 0; i < tc->nwires + tc->nbridges; i++) {
-			const char *name = i < tc->nwires ? tc->wires[i].name :
-			    tc->bridges[i - tc->nwires].name;
-			const char *kind = i < tc->nwires ? "vxlan" : "bridge";
-			const struct nl_link *l = tunnel_live_link(lv, name);
-			char key[IFNAMSIZ + 8];
-
-			snprintf(key, sizeof(key), "link %s", name);
-			if (l == NULL || strcmp(l->kind, kind) != 0 ||
-			    tunnel_owned(lv, key))
-				continue;
-			tunnel_plan_add(pl, A_LINK_DEL, name, "- link %s (%s)", name,
-			    kind);
-		}
+	/* down removes the links recorded above and nothing else: a link
+	 * of a configured name that edge-tunnel did not make is not its. */
+	if (down)
 		return;
+
+	/*
+	 * A bridge or wire of a configured name that is there but not
+	 * recorded as this tunnel's was made by someone else (a LAN bridge,
+	 * another tunnel, ip(8)).  Taking it over would change its settings,
+	 * strip its addresses, and remove it on down: refused instead.
+	 */
+	for (i = 0; i < tc->nwires + tc->nbridges; i++) {
+		bool wire = i < tc->nwires;
+		const char *name = wire ? tc->wires[i].name :
+		    tc->bridges[i - tc->nwires].name;
+		unsigned int line = wire ? tc->wires[i].line :
+		    tc->bridges[i - tc->nwires].line;
+		char key[IFNAMSIZ + 8];
+
+		snprintf(key, sizeof(key), "link %s", name);
+		if (tunnel_live_link(lv, name) == NULL ||
+		    tunnel_owned(lv, key))
+			continue;
+		log_warnx("%s:%u: %s %s exists and was not made by edge-tunnel "
+		    "for %s; refusing to take it over (remove it or choose "
+		    "another Name)", tc->path, line, wire ? "wire" : "bridge",
+		    name, tc->name);
+		pl->failed = true;
 	}
+	if (pl->failed)
+		return;
 
 	for (i = 0; i < tc->nbridges; i++) {
 		const struct tunnel_bridge *b = &tc->bridges[i];

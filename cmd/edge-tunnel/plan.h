@@ -102,6 +102,9 @@ bool	tunnel_batchable(enum act_type t);
 int	tunnel_apply_batch(struct nl *nl, struct act *v, size_t n);
 void	tunnel_undo_one(struct nl *nl, const struct tunnel_conf *tc,
 	    struct act *a);
-int	tunnel_state_write(const struct tunnel_conf *tc, const struct want *w);
+/* Write the state file: what the tunnel owned before this run and still
+ * wants, and what this run made (the plan's done steps). */
+int	tunnel_state_write(const struct tunnel_conf *tc, const struct want *w,
+	    const struct live *lv, const struct plan *pl);
 
 #endif
