@@ -43,7 +43,18 @@ hook_run(const struct tunnel_conf *tc, const char *cmd)
 	}
 	fclose(f);
 	out = s;
-	rc = spawn_sh_wait(out, NULL);
+	/* In bash, as wg-quick runs them (its hooks are bash: wg-quick(8)'s
+	 * own example uses process substitution); /bin/sh only where there
+	 * is no bash in PATH. */
+	{
+		const char *argv[] = { "bash", "-c", out, NULL };
+
+		rc = spawn_wait(argv, NULL);
+		if (rc == -ENOENT) {
+			log_debug("no bash in PATH: hook run by /bin/sh");
+			rc = spawn_sh_wait(out, NULL);
+		}
+	}
 	free(out);
 	return rc;
 }
