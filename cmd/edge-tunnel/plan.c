@@ -1294,6 +1294,16 @@ run:
 		if ((rc = tunnel_state_write(tc, &w, &lv, &pl)) < 0)
 			log_warnx("%s/tunnel-%s.state: %s", TUNNEL_STATE_DIR,
 			    tc->name, strerror(-rc));
+	if (!down && !save && !failed && tc->nwires > 0) {
+		/* The stack as made: a warning, since the links are up and
+		 * work except for the frames too large for a wire. */
+		struct live now;
+
+		memset(&now, 0, sizeof(now));
+		if (nl_link_dump(&nl, link_cb, &now) == 0)
+			(void)tunnel_check_stack_mtu(tc, &now, w.mtu);
+		live_free(&now);
+	}
 	rc = failed ? -1 : (int)nchanges;
 	goto out;
 fail:
