@@ -207,6 +207,8 @@ tunnel_apply_one(struct nl *nl, const struct tunnel_conf *tc, struct act *a,
 	}
 	case A_CSUM_OFF:
 		return tunnel_offload_csum_off(a->ifname);
+	case A_CSUM_ON:
+		return tunnel_offload_csum_on(a->ifname);
 	case A_BRIDGE_MAXAGE:
 		rc = nl_bridge_set_max_age(nl, (uint32_t)idx, a->u.mtu);
 		break;
