@@ -106,6 +106,11 @@ struct nl_link {
 		uint8_t		family;		/* of local/remote, 0 none */
 		union edge_addr	local, remote;
 		uint16_t	port;		/* host order */
+		/* UDP checksums: IFLA_VXLAN_UDP_CSUM (IPv4, sent when
+		 * set) and IFLA_VXLAN_UDP_ZERO_CSUM6_TX/_RX (IPv6, zero
+		 * checksums sent / accepted when set). */
+		bool		udp_csum;
+		bool		zero_csum6_tx, zero_csum6_rx;
 	} vxlan;
 	struct {
 		uint32_t	stp_state;

@@ -28,6 +28,11 @@ link_vxlan(struct nl_link *l, const struct nlattr *data)
 	l->vxlan.port = ntohs(nl_attr_u16(tb[IFLA_VXLAN_PORT]));
 	if (l->link == 0)
 		l->link = nl_attr_u32(tb[IFLA_VXLAN_LINK]);
+	l->vxlan.udp_csum = nl_attr_u8(tb[IFLA_VXLAN_UDP_CSUM]) != 0;
+	l->vxlan.zero_csum6_tx =
+	    nl_attr_u8(tb[IFLA_VXLAN_UDP_ZERO_CSUM6_TX]) != 0;
+	l->vxlan.zero_csum6_rx =
+	    nl_attr_u8(tb[IFLA_VXLAN_UDP_ZERO_CSUM6_RX]) != 0;
 	/* Each end may be missing; the family is that of whichever is set. */
 	lo = nl_attr_addr(tb[IFLA_VXLAN_LOCAL], AF_INET, &l->vxlan.local);
 	re = nl_attr_addr(tb[IFLA_VXLAN_GROUP], AF_INET, &l->vxlan.remote);

@@ -43,7 +43,18 @@ hook_run(const struct tunnel_conf *tc, const char *cmd)
 	}
 	fclose(f);
 	out = s;
-	rc = spawn_sh_wait(out, NULL);
+	/* In bash, as wg-quick runs them (its hooks are bash: wg-quick(8)'s
+	 * own example uses process substitution); /bin/sh only where there
+	 * is no bash in PATH. */
+	{
+		const char *argv[] = { "bash", "-c", out, NULL };
+
+		rc = spawn_wait(argv, NULL);
+		if (rc == -ENOENT) {
+			log_debug("no bash in PATH: hook run by /bin/sh");
+			rc = spawn_sh_wait(out, NULL);
+		}
+	}
 	free(out);
 	return rc;
 }
@@ -196,6 +207,8 @@ tunnel_apply_one(struct nl *nl, const struct tunnel_conf *tc, struct act *a,
 	}
 	case A_CSUM_OFF:
 		return tunnel_offload_csum_off(a->ifname);
+	case A_CSUM_ON:
+		return tunnel_offload_csum_on(a->ifname);
 	case A_BRIDGE_MAXAGE:
 		rc = nl_bridge_set_max_age(nl, (uint32_t)idx, a->u.mtu);
 		break;
@@ -363,10 +376,40 @@ tunnel_undo_one(struct nl *nl, const struct tunnel_conf *tc, struct act *a)
 	}
 }
 
-/* Record what this interface owns beyond its link: rules, routes not on
- * its link, wires and bridges. */
+/* Whether this run made the object of key: a done step adding it. */
+static bool
+made_here(const struct plan *pl, enum act_type type, const char *key)
+{
+	char k[400];
+	size_t i;
+
+	for (i = 0; i < pl->n; i++) {
+		const struct act *a = &pl->v[i];
+
+		if (a->type != type || !a->done)
+			continue;
+		if (type == A_RULE_ADD)
+			tunnel_rule_key(&a->u.rule, false, k, sizeof(k));
+		else if (type == A_ROUTE_ADD)
+			tunnel_route_key(&a->u.route, a->other, k, sizeof(k));
+		else
+			snprintf(k, sizeof(k), "link %s", a->ifname);
+		if (strcmp(k, key) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Record what this interface owns beyond its link: rules, routes not on
+ * its link, wires and bridges.  Owned means made by edge-tunnel for this
+ * interface: recorded by an earlier run, or made by this one.  An object
+ * the file wants that was already there is used but not recorded, so down
+ * leaves it as it found it.
+ */
 int
-tunnel_state_write(const struct tunnel_conf *tc, const struct want *w)
+tunnel_state_write(const struct tunnel_conf *tc, const struct want *w,
+    const struct live *lv, const struct plan *pl)
 {
 	char path[256], tmp[300], k[400];
 	size_t i;
@@ -388,18 +431,22 @@ tunnel_state_write(const struct tunnel_conf *tc, const struct want *w)
 	}
 	for (i = 0; i < w->nrules; i++) {
 		tunnel_rule_key(&w->rules[i], false, k, sizeof(k));
-		fprintf(f, "%s\n", k);
+		if (tunnel_owned(lv, k) || made_here(pl, A_RULE_ADD, k))
+			fprintf(f, "%s\n", k);
 	}
 	for (i = 0; i < w->nroutes; i++) {
 		if (strcmp(w->route_oif[i], tc->name) == 0)
 			continue;
 		tunnel_route_key(&w->routes[i], w->route_oif[i], k, sizeof(k));
-		fprintf(f, "%s\n", k);
+		if (tunnel_owned(lv, k) || made_here(pl, A_ROUTE_ADD, k))
+			fprintf(f, "%s\n", k);
 	}
-	for (i = 0; i < tc->nwires; i++)
-		fprintf(f, "link %s\n", tc->wires[i].name);
-	for (i = 0; i < tc->nbridges; i++)
-		fprintf(f, "link %s\n", tc->bridges[i].name);
+	for (i = 0; i < tc->nwires + tc->nbridges; i++) {
+		snprintf(k, sizeof(k), "link %s", i < tc->nwires ?
+		    tc->wires[i].name : tc->bridges[i - tc->nwires].name);
+		if (tunnel_owned(lv, k) || made_here(pl, A_LINK_ADD, k))
+			fprintf(f, "%s\n", k);
+	}
 	/* resolvconf holds a record under the interface's name. */
 	if (tc->ndns > 0)
 		fprintf(f, "dns\n");

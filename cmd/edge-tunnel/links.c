@@ -17,15 +17,39 @@ wire_mtu(const struct tunnel_wire *wi, uint32_t tmtu)
 	return wi->mtu ? wi->mtu : tmtu - tunnel_vxlan_overhead(wi->family);
 }
 
+/* Whether the UDP checksum setting of a live wire is what the file says:
+ * Checksum = off is no IPv4 checksums, or zero IPv6 checksums sent and
+ * accepted. */
 static bool
-vxlan_same(const struct nl_link *l, const struct tunnel_wire *wi)
+vxlan_no_csum(const struct nl_link *l)
+{
+	if (l->vxlan.family == AF_INET6)
+		return l->vxlan.zero_csum6_tx && l->vxlan.zero_csum6_rx;
+	return !l->vxlan.udp_csum;
+}
+
+/* Whether a live VXLAN link is the wire; why not in why. */
+static bool
+vxlan_same(const struct nl_link *l, const struct tunnel_wire *wi,
+    char *why, size_t len)
 {
 	size_t n = wi->family == AF_INET ? 4 : 16;
 
-	return strcmp(l->kind, "vxlan") == 0 && l->vxlan.id == wi->vni &&
-	    l->vxlan.port == wi->port && l->vxlan.family == wi->family &&
-	    memcmp(&l->vxlan.local, &wi->local, n) == 0 &&
-	    memcmp(&l->vxlan.remote, &wi->remote, n) == 0;
+	if (strcmp(l->kind, "vxlan") != 0 || l->vxlan.id != wi->vni ||
+	    l->vxlan.port != wi->port || l->vxlan.family != wi->family ||
+	    memcmp(&l->vxlan.local, &wi->local, n) != 0 ||
+	    memcmp(&l->vxlan.remote, &wi->remote, n) != 0) {
+		snprintf(why, len, "vxlan settings changed");
+		return false;
+	}
+	/* The kernel cannot change it on a running link: recreated. */
+	if (vxlan_no_csum(l) != wi->no_csum) {
+		snprintf(why, len, "udp checksums %s, the file says %s",
+		    vxlan_no_csum(l) ? "off" : "on",
+		    wi->no_csum ? "off" : "on");
+		return false;
+	}
+	return true;
 }
 
 static bool
@@ -67,23 +91,37 @@ tunnel_plan_links(struct plan *pl, struct nl *nl, const struct tunnel_conf *tc,
 		tunnel_plan_add(pl, A_LINK_DEL, name, "- link %s (%s)", name,
 		    l->kind);
 	}
-	if (down) {
-		for (i = 0; i < tc->nwires + tc->nbridges; i++) {
-			const char *name = i < tc->nwires ? tc->wires[i].name :
-			    tc->bridges[i - tc->nwires].name;
-			const char *kind = i < tc->nwires ? "vxlan" : "bridge";
-			const struct nl_link *l = tunnel_live_link(lv, name);
-			char key[IFNAMSIZ + 8];
-
-			snprintf(key, sizeof(key), "link %s", name);
-			if (l == NULL || strcmp(l->kind, kind) != 0 ||
-			    tunnel_owned(lv, key))
-				continue;
-			tunnel_plan_add(pl, A_LINK_DEL, name, "- link %s (%s)", name,
-			    kind);
-		}
+	/* down removes the links recorded above and nothing else: a link
+	 * of a configured name that edge-tunnel did not make is not its. */
+	if (down)
 		return;
+
+	/*
+	 * A bridge or wire of a configured name that is there but not
+	 * recorded as this tunnel's was made by someone else (a LAN bridge,
+	 * another tunnel, ip(8)).  Taking it over would change its settings,
+	 * strip its addresses, and remove it on down: refused instead.
+	 */
+	for (i = 0; i < tc->nwires + tc->nbridges; i++) {
+		bool wire = i < tc->nwires;
+		const char *name = wire ? tc->wires[i].name :
+		    tc->bridges[i - tc->nwires].name;
+		unsigned int line = wire ? tc->wires[i].line :
+		    tc->bridges[i - tc->nwires].line;
+		char key[IFNAMSIZ + 8];
+
+		snprintf(key, sizeof(key), "link %s", name);
+		if (tunnel_live_link(lv, name) == NULL ||
+		    tunnel_owned(lv, key))
+			continue;
+		log_warnx("%s:%u: %s %s exists and was not made by edge-tunnel "
+		    "for %s; refusing to take it over (remove it or choose "
+		    "another Name)", tc->path, line, wire ? "wire" : "bridge",
+		    name, tc->name);
+		pl->failed = true;
 	}
+	if (pl->failed)
+		return;
 
 	for (i = 0; i < tc->nbridges; i++) {
 		const struct tunnel_bridge *b = &tc->bridges[i];
@@ -135,7 +173,7 @@ tunnel_plan_links(struct plan *pl, struct nl *nl, const struct tunnel_conf *tc,
 		const struct nl_link *br = wi->bridge[0] ?
 		    tunnel_live_link(lv, wi->bridge) : NULL;
 		uint32_t mtu = wire_mtu(wi, tmtu);
-		char la[INET6_ADDRSTRLEN], ra[INET6_ADDRSTRLEN];
+		char la[INET6_ADDRSTRLEN], ra[INET6_ADDRSTRLEN], why[64];
 
 		if (l != NULL && strcmp(l->kind, "vxlan") != 0) {
 			log_warnx("%s:%u: %s exists and is not a VXLAN link; "
@@ -143,9 +181,9 @@ tunnel_plan_links(struct plan *pl, struct nl *nl, const struct tunnel_conf *tc,
 			pl->failed = true;
 			continue;
 		}
-		if (l != NULL && !vxlan_same(l, wi)) {
-			tunnel_plan_add(pl, A_LINK_DEL, wi->name, "- link %s (vxlan "
-			    "settings changed)", wi->name);
+		if (l != NULL && !vxlan_same(l, wi, why, sizeof(why))) {
+			tunnel_plan_add(pl, A_LINK_DEL, wi->name, "- link %s (%s)",
+			    wi->name, why);
 			l = NULL;
 		}
 		addr_ntop(wi->family, &wi->local, la, sizeof(la));
@@ -182,13 +220,20 @@ tunnel_plan_links(struct plan *pl, struct nl *nl, const struct tunnel_conf *tc,
 			    "nomaster", wi->name);
 		}
 		/* Checksum = off: offload is turned off when the wire is made
-		 * and checked on every run (ethtool -K can turn it on). */
+		 * and checked on every run (ethtool -K can turn it on).
+		 * Checksum = on: a new link has it on; a live one that has it
+		 * off (by hand) gets it back. */
 		if (wi->no_csum && l == NULL)
 			tunnel_plan_add(pl, A_CSUM_OFF, wi->name,
 			    "~ link %s checksum offload off", wi->name);
 		else if (wi->no_csum && tunnel_offload_csum_get(wi->name) > 0)
 			tunnel_plan_add(pl, A_CSUM_OFF, wi->name,
 			    "~ link %s checksum offload off (now on)",
+			    wi->name);
+		else if (!wi->no_csum && l != NULL &&
+		    tunnel_offload_csum_get(wi->name) == 0)
+			tunnel_plan_add(pl, A_CSUM_ON, wi->name,
+			    "~ link %s checksum offload on (now off)",
 			    wi->name);
 		if ((l == NULL || !(l->flags & IFF_UP)))
 			tunnel_plan_add(pl, A_LINK_UP, wi->name, "~ link %s up",

@@ -121,3 +121,28 @@ tunnel_offload_csum_get(const char *ifname)
 	close(fd);
 	return rc;
 }
+
+/*
+ * ETHTOOL_STXCSUM turns on the checksum features the link's hardware
+ * features allow, as "ethtool -K IF tx on" does: asking by name over
+ * netlink would fail for those a VXLAN link cannot change (IPv4, SCTP).
+ */
+int
+tunnel_offload_csum_on(const char *ifname)
+{
+	struct ethtool_value ev;
+	struct ifreq ifr;
+	int fd, rc;
+
+	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	memset(&ev, 0, sizeof(ev));
+	strlcpy(ifr.ifr_name, ifname, sizeof(ifr.ifr_name));
+	ev.cmd = ETHTOOL_STXCSUM;
+	ev.data = 1;
+	ifr.ifr_data = (void *)&ev;
+	rc = ioctl(fd, SIOCETHTOOL, &ifr) < 0 ? -errno : 0;
+	close(fd);
+	return rc;
+}

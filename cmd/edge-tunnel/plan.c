@@ -918,8 +918,11 @@ plan_rules(struct plan *pl, const struct live *lv, const struct want *w,
 		for (j = 0; j < w->nrules; j++)
 			if (rule_match(&lv->rules[i], &w->rules[j]))
 				wanted = true;
+		/* Only rules this tunnel made (its state file) are removed:
+		 * a wanted rule that was there before up (by hand, or
+		 * another tunnel's identical one) is used, not taken. */
 		tunnel_rule_key(&lv->rules[i], false, k, sizeof(k));
-		if (!wanted && !tunnel_owned(lv, k))
+		if (!tunnel_owned(lv, k))
 			continue;
 		if (wanted && !down)
 			continue;
@@ -1288,9 +1291,19 @@ run:
 		log_warnx("%s: up failed; what it made was removed", tc->name);
 	}
 	if (!down && !save && !failed)
-		if ((rc = tunnel_state_write(tc, &w)) < 0)
+		if ((rc = tunnel_state_write(tc, &w, &lv, &pl)) < 0)
 			log_warnx("%s/tunnel-%s.state: %s", TUNNEL_STATE_DIR,
 			    tc->name, strerror(-rc));
+	if (!down && !save && !failed && tc->nwires > 0) {
+		/* The stack as made: a warning, since the links are up and
+		 * work except for the frames too large for a wire. */
+		struct live now;
+
+		memset(&now, 0, sizeof(now));
+		if (nl_link_dump(&nl, link_cb, &now) == 0)
+			(void)tunnel_check_stack_mtu(tc, &now, w.mtu);
+		live_free(&now);
+	}
 	rc = failed ? -1 : (int)nchanges;
 	goto out;
 fail:

@@ -13,7 +13,7 @@ enum act_type {
 	A_LINK_UP, A_LINK_MASTER, A_BRIDGE_SET, A_ADDR_ADD, A_ADDR_DEL,
 	A_ROUTE_ADD, A_ROUTE_DEL, A_RULE_ADD, A_RULE_DEL, A_NAT_APPLY,
 	A_NAT_DEL, A_SYSCTL, A_STATE_DEL, A_BRIDGE_MAXAGE,
-	A_CSUM_OFF, A_DNS_SET, A_DNS_DEL, A_SAVE
+	A_CSUM_OFF, A_DNS_SET, A_DNS_DEL, A_SAVE, A_CSUM_ON
 };
 
 struct act {
@@ -102,6 +102,9 @@ bool	tunnel_batchable(enum act_type t);
 int	tunnel_apply_batch(struct nl *nl, struct act *v, size_t n);
 void	tunnel_undo_one(struct nl *nl, const struct tunnel_conf *tc,
 	    struct act *a);
-int	tunnel_state_write(const struct tunnel_conf *tc, const struct want *w);
+/* Write the state file: what the tunnel owned before this run and still
+ * wants, and what this run made (the plan's done steps). */
+int	tunnel_state_write(const struct tunnel_conf *tc, const struct want *w,
+	    const struct live *lv, const struct plan *pl);
 
 #endif

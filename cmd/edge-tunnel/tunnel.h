@@ -190,6 +190,8 @@ int	tunnel_save(const struct tunnel_conf *tc, char *err, size_t errlen);
 
 /* offload.c: turn checksum offload off on a link.  0 or -errno. */
 int	tunnel_offload_csum_off(const char *ifname);
+/* Turn it back on (what the link's hardware features allow).  0 or -errno. */
+int	tunnel_offload_csum_on(const char *ifname);
 /* Whether it is on: 1 yes, 0 no, -errno. */
 int	tunnel_offload_csum_get(const char *ifname);
 

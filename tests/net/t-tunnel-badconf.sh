@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: ISC
 #
 # edge-tunnel and bad files: an unknown key, a bad key, a bad prefix, a bad
-# Rule, an unknown section and a file readable by others each give an
+# Rule, an unknown section, a file readable by others and a key file
+# (PrivateKeyFile, PresharedKeyFile) readable by others each give an
 # error naming file:line (or the file and its mode), exit 2, and change
 # nothing: no link is made, and a running tunnel is left as it was.  A
-# bad private key is never echoed.
+# bad private key is never echoed.  Key files at mode 0600 work.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/tunnel-lib.sh"
 
@@ -88,6 +89,29 @@ bad "$IN" ": mode 0644" "group or others"
 
 chmod 640 "$T_TMP/$IN.conf"
 bad "$IN" ": mode 0640" "group or others"
+
+# Key files: PrivateKeyFile and PresharedKeyFile readable by others are
+# refused, the message naming the key file and its mode.
+printf '%s\n' "$KA" > "$T_TMP/a.key"
+wg genpsk > "$T_TMP/a.psk"
+chmod 644 "$T_TMP/a.key"
+chmod 600 "$T_TMP/a.psk"
+good | sed "s|^PrivateKey = .*|PrivateKeyFile = $T_TMP/a.key|
+	s|^PublicKey = .*|&\nPresharedKeyFile = $T_TMP/a.psk|" | tun_conf "$IN" >/dev/null
+bad "$IN" ":2: $T_TMP/a.key: mode 0644" "group or others"
+chmod 600 "$T_TMP/a.key"
+chmod 640 "$T_TMP/a.psk"
+bad "$IN" ":7: $T_TMP/a.psk: mode 0640" "group or others"
+
+# The same files at 0600 work.
+chmod 600 "$T_TMP/a.psk"
+et "$A" up "$T_TMP/$IN.conf" 2> "$T_TMP/err" || fail "up with 0600 key files: $(cat "$T_TMP/err")"
+[ "$(nsx "$A" wg show "$IN" public-key)" = "$PA" ] || fail "PrivateKeyFile not used"
+[ "$(nsx "$A" wg show "$IN" preshared-keys | awk '{print $2}')" = "$(cat "$T_TMP/a.psk")" ] ||
+	fail "PresharedKeyFile not used"
+et "$A" diff "$T_TMP/$IN.conf" > "$T_TMP/plan" || fail "diff: $(cat "$T_TMP/plan")"
+et "$A" down "$T_TMP/$IN.conf" > /dev/null || fail "down"
+ok "PrivateKeyFile and PresharedKeyFile at mode 0600: used"
 
 [ -e "/run/edgekit/tunnel-$IN.state" ] && fail "a state file for the bad tunnel"
 et "$A" diff "$CA" >/dev/null || fail "the good file drifted"

@@ -5,7 +5,10 @@
 # local resolver (dnsmasq in a namespace).  A peer whose handshake is
 # older than 135 s (or never happened) gets its name resolved again and
 # its endpoint updated when the address changed; a peer with a fresh
-# handshake is left alone; -n only prints.
+# handshake is left alone; -n only prints.  The 135 s edge itself: with
+# edge-tunnel's clock moved forward (time(2) shifted by a preloaded shim,
+# the peer's real handshake time kept), a handshake 100 s old is left
+# alone and one 140 s old is re-resolved.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/tunnel-lib.sh"
 command -v dnsmasq >/dev/null || skip "no dnsmasq"
@@ -95,3 +98,37 @@ et "$A" reresolve "$CA" > "$T_TMP/plan" || fail "reresolve"
 [ -s "$T_TMP/plan" ] && fail "a fresh peer was re-resolved: $(cat "$T_TMP/plan")"
 [ "$(endpoint)" = "192.0.2.2:51820" ] || fail "a fresh peer's endpoint changed"
 ok "a peer with a fresh handshake keeps its endpoint"
+
+# The 135 s edge without waiting: time() of edge-tunnel moved forward.
+command -v cc >/dev/null || skip "no cc for the clock shim (the rest passed)"
+cat > "$T_TMP/shift.c" <<'C'
+#include <stdlib.h>
+#include <time.h>
+/* time(2), TIME_SHIFT seconds ahead (c-ares' timers are monotonic). */
+time_t
+time(time_t *t)
+{
+	struct timespec ts;
+	const char *s = getenv("TIME_SHIFT");
+	time_t v;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	v = ts.tv_sec + (s ? atol(s) : 0);
+	if (t)
+		*t = v;
+	return v;
+}
+C
+cc -shared -fPIC -o "$T_TMP/shift.so" "$T_TMP/shift.c" || fail "the clock shim does not build"
+later() { local s=$1; shift; nsx "$A" env LD_PRELOAD="$T_TMP/shift.so" TIME_SHIFT="$s" "$ET" "$@"; }
+nsx "$A" ping -c 1 -W 1 10.77.0.2 >/dev/null || fail "no traffic"
+hs=$(nsx "$A" wg show "$IA" latest-handshakes | awk '{print $2}')
+[ $(( $(date +%s) - hs )) -lt 30 ] || fail "the handshake is not fresh"
+later 100 reresolve "$CA" > "$T_TMP/plan" || fail "reresolve, 100 s later"
+[ -s "$T_TMP/plan" ] && fail "a handshake about 100 s old was re-resolved: $(cat "$T_TMP/plan")"
+[ "$(endpoint)" = "192.0.2.2:51820" ] || fail "endpoint changed at 100 s"
+later 140 reresolve "$CA" > "$T_TMP/plan" || fail "reresolve, 140 s later"
+grep -qx "~ peer $PB: endpoint 192.0.2.3:51820 (peer-b.test, was 192.0.2.2:51820)" "$T_TMP/plan" ||
+	fail "a handshake 140 s old was not re-resolved: $(cat "$T_TMP/plan")"
+[ "$(endpoint)" = "192.0.2.3:51820" ] || fail "reresolve at 140 s left $(endpoint)"
+ok "handshake ~100 s old: left alone; older than 135 s: re-resolved (192.0.2.3)"

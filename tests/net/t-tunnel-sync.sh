@@ -54,8 +54,10 @@ wait_for 10 nsx "$A" ping -c 1 -W 1 10.77.0.2 || fail "no traffic"
 bg RECV "$B" socat -u TCP-LISTEN:5000,reuseaddr OPEN:"$T_TMP/recv",creat,append
 listening() { nsx "$B" ss -Hltn 'sport = :5000' | grep -q 5000; }
 wait_for 5 listening || fail "socat did not listen"
-bg SEND "$A" bash -c 'i=0; while :; do echo $i; i=$((i+1)); sleep 0.02; done |
-    socat -u - TCP:10.77.0.2:5000'
+# socat is the process recorded (exec), so killing it ends the stream;
+# the counting loop then dies of SIGPIPE instead of living on.
+bg SEND "$A" bash -c 'exec socat -u - TCP:10.77.0.2:5000 < <(i=0;
+    while :; do echo $i; i=$((i+1)); sleep 0.02; done)'
 wait_for 5 test -s "$T_TMP/recv" || fail "the stream did not start"
 hs_before=$(nsx "$A" wg show "$IA" latest-handshakes | awk '{print $2}')
 
@@ -85,7 +87,17 @@ et "$A" diff "$CA" >/dev/null || fail "diff after sync"
 ok "sync changed allowed IPs, routes, rules and NAT; the stream ($n2 lines) lived on"
 
 # Nothing changed: not one netlink or nftables event.  (ip netns exec
-# runs the monitors in place, so $! is the monitor itself.)
+# runs the monitors in place, so $! is the monitor itself.)  The kernel's
+# own IPv6 link-local addresses on the veths must have settled first (made
+# and through DAD), or their events are counted.
+settled() {
+	local n
+	for n in "$A" "$B"; do
+		nsx "$n" ip -6 addr show dev up0 scope link | grep -q inet6 || return 1
+		[ -z "$(nsx "$n" ip -6 addr show tentative)" ] || return 1
+	done
+}
+wait_for 10 settled || fail "IPv6 link-local addresses did not settle"
 ip netns exec "$A" ip monitor link address route rule > "$T_TMP/mon" 2>&1 &
 MON=$!
 T_PIDS+=("$MON")
