@@ -48,7 +48,7 @@ HOSTS_NS=()
 # deleted first, so their wireguard-go leaves (it would keep the
 # namespace alive).
 LINKS=()
-trap 'rc=$?; for n in "${HOSTS_NS[@]}"; do rm -rf "/etc/netns/$n"; done;
+trap 'rc=$?; set +e; for n in "${HOSTS_NS[@]}"; do rm -rf "/etc/netns/$n"; done;
     for l in "${LINKS[@]}"; do ip -n ${l% *} link del "${l#* }" 2>/dev/null || :; done;
     [ -n "$made_dir" ] && rmdir /etc/netns 2>/dev/null; tun_cleanup; (exit $rc); t_cleanup' EXIT
 hosts() { local n=$1; shift; mkdir -p "/etc/netns/$n"; HOSTS_NS+=("$n")

@@ -33,7 +33,7 @@ nsx "$DNS" ip addr add 192.0.2.53/24 dev up0
 made_dir=
 [ -d /etc/netns ] || made_dir=1
 mkdir -p "/etc/netns/$A"
-trap 'rc=$?; rm -rf "/etc/netns/$A"; [ -n "$made_dir" ] && rmdir /etc/netns;
+trap 'rc=$?; set +e; rm -rf "/etc/netns/$A"; [ -n "$made_dir" ] && rmdir /etc/netns;
     tun_cleanup; (exit $rc); t_cleanup' EXIT
 echo "nameserver 192.0.2.53" > "/etc/netns/$A/resolv.conf"
 echo "192.0.2.99 peer-b.test" > "$T_TMP/hosts"

@@ -23,7 +23,7 @@ nsx "$A" ip addr add 192.0.2.3/32 dev lo
 made_dir=
 [ -d /etc/netns ] || made_dir=1
 mkdir -p "/etc/netns/$A"
-trap 'rc=$?; rm -rf "/etc/netns/$A"; [ -n "$made_dir" ] && rmdir /etc/netns 2>/dev/null;
+trap 'rc=$?; set +e; rm -rf "/etc/netns/$A"; [ -n "$made_dir" ] && rmdir /etc/netns 2>/dev/null;
     tun_cleanup; (exit $rc); t_cleanup' EXIT
 printf '127.0.0.1 localhost\n192.0.2.2 node-b.test\n' > "/etc/netns/$A/hosts"
 tun_name IA a
