@@ -85,7 +85,14 @@ glue_cleanup() {
 			kill "$p" 2>/dev/null
 		done
 	done
-	sleep 0.2
+	# Up to 2 s for a clean exit (a sanitized build writes its leak
+	# report then), before the stragglers are killed.
+	for _ in $(seq 20); do
+		for n in "${T_NS[@]}"; do
+			[ -z "$(ip netns pids "$n" 2>/dev/null)" ] || { sleep 0.1; continue 2; }
+		done
+		break
+	done
 	for n in "${T_NS[@]}"; do
 		for p in $(ip netns pids "$n" 2>/dev/null); do
 			kill -9 "$p" 2>/dev/null
