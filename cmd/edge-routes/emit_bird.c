@@ -168,7 +168,8 @@ old_lines(const char *path, bool force, struct bline **out, size_t *nout,
 		blines_free(v, n);
 		return rc;
 	}
-	qsort(v, n, sizeof(*v), bline_cmp);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), bline_cmp);
 	*out = v;
 	*nout = n;
 	*exists = true;

@@ -204,7 +204,8 @@ emit(struct xb *x, const struct routes_set *s, struct item *it, size_t n,
 	char gbuf[INET6_ADDRSTRLEN];
 	size_t i, j, len;
 
-	qsort(it, n, sizeof(*it), item_cmp);
+	if (n > 1)
+		qsort(it, n, sizeof(*it), item_cmp);
 	for (i = 0; i < n; i = j) {
 		a = &s->attr[it[i].attr];
 		if (a->gw_family != 0)

@@ -367,7 +367,8 @@ read_ranges(struct mnl_socket *nl, const char *table, const char *name,
 		return -ENOMEM;
 	}
 	*exists = true;
-	qsort(g.k, g.n, sizeof(*g.k), key_cmp);
+	if (g.n > 0)
+		qsort(g.k, g.n, sizeof(*g.k), key_cmp);
 	memset(&lo, 0, sizeof(lo));
 	for (i = 0; i < g.n; i++) {
 		if (!(g.flags & NFT_SET_INTERVAL)) {
