@@ -120,7 +120,13 @@ time(time_t *t)
 }
 C
 cc -shared -fPIC -o "$T_TMP/shift.so" "$T_TMP/shift.c" || fail "the clock shim does not build"
-later() { local s=$1; shift; nsx "$A" env LD_PRELOAD="$T_TMP/shift.so" TIME_SHIFT="$s" "$ET" "$@"; }
+# An ASan build wants its runtime first among the libraries: the shim goes
+# after it (clock_gettime and time are not among ASan's interceptors).
+asan=
+if ldd "$ET" | grep -q libasan; then
+	asan=$(ldd "$ET" | awk '/libasan/ { print $3 }'):
+fi
+later() { local s=$1; shift; nsx "$A" env LD_PRELOAD="$asan$T_TMP/shift.so" TIME_SHIFT="$s" "$ET" "$@"; }
 nsx "$A" ping -c 1 -W 1 10.77.0.2 >/dev/null || fail "no traffic"
 hs=$(nsx "$A" wg show "$IA" latest-handshakes | awk '{print $2}')
 [ $(( $(date +%s) - hs )) -lt 30 ] || fail "the handshake is not fresh"
