@@ -11,7 +11,8 @@
  * spanning down_after_ms of sending time since its last answered probe (a
  * total outage: with probes every 200 ms and down_after_ms 600 that is the
  * third lost probe in a row).  It gets better when any of its targets has
- * been that good for up_after_ms; while a gateway is DOWN only the results
+ * been that good for up_after_ms (a streak that began before a step up
+ * still counts for the next one); while a gateway is DOWN only the results
  * since its latest lost probe count, so coming back needs up_after_ms of
  * answered probes in a row, and the outage is forgotten once it is back.
  */
@@ -310,7 +311,14 @@ failover_gw_eval(struct failover_gw *gw, uint64_t now, uint64_t *next)
 		for (i = 0; i < gw->ntg; i++) {
 			struct failover_target *t = &gw->tg[i];
 
-			memset(t->le_since, 0, sizeof(t->le_since));
+			/* Getting worse breaks every good streak.  Getting
+			 * better keeps the streaks of the levels above the
+			 * new state: a gateway back from DOWN to DEGRADED
+			 * whose results have been UP-good for a while is up
+			 * UpAfter after they became so, not UpAfter after
+			 * it became degraded. */
+			if (newS > S || S == FO_UNKNOWN)
+				memset(t->le_since, 0, sizeof(t->le_since));
 			/* Back from DOWN: forget the outage's losses, or
 			 * they would take the gateway down again. */
 			if (S == FO_DOWN)

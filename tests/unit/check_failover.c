@@ -345,6 +345,46 @@ START_TEST(test_latency)
 }
 END_TEST
 
+/* 800 ms from 10 s to 30 s, then 5 ms again. */
+static bool
+slow_then_fast(uint64_t t, uint32_t *rtt, void *arg)
+{
+	*rtt = t >= 10000 && t < 30000 ? 800000 : 5000;
+	return true;
+}
+
+/*
+ * Back from a latency outage the window's average falls below the down
+ * threshold first, the degraded one later: the gateway steps down ->
+ * degraded -> up, and the step to up comes UpAfter after the results
+ * became good, not UpAfter after the step to degraded.
+ */
+START_TEST(test_latency_recovery)
+{
+	uint64_t deg = 0, up = 0;
+	struct sim s;
+	size_t i;
+
+	sim_init(&s, new_gw("wan"));
+	s.timeout = 1000;
+	run(&s, 0, 60000, slow_then_fast, NULL);
+	ck_assert_int_eq(s.gw->state, FO_UP);
+	for (i = 0; i < s.nch; i++) {
+		if (s.ch[i].from == FO_DOWN && s.ch[i].to == FO_DEGRADED)
+			deg = s.ch[i].at;
+		if (s.ch[i].from == FO_DEGRADED && s.ch[i].to == FO_UP)
+			up = s.ch[i].at;
+	}
+	/* Window 10 s: the average is under 500 ms about 3.8 s after the
+	 * change at 30 s, under 200 ms about 7.6 s after it. */
+	ck_assert_uint_gt(deg, 30000 + 3000 + 5000);
+	ck_assert_uint_gt(up, deg);
+	ck_assert_uint_lt(up - deg, 5000);
+	ck_assert_uint_le(up, 30000 + 8500 + 5000);
+	free(s.gw);
+}
+END_TEST
+
 /* Two targets: one dead does not make the gateway down. */
 START_TEST(test_two_targets)
 {
@@ -842,6 +882,7 @@ make_failover_suite(void)
 	tcase_add_test(tc, test_loss30_down);
 	tcase_add_test(tc, test_loss30_degraded);
 	tcase_add_test(tc, test_latency);
+	tcase_add_test(tc, test_latency_recovery);
 	tcase_add_test(tc, test_two_targets);
 	tcase_add_test(tc, test_next_wakeup);
 	suite_add_tcase(s, tc);
