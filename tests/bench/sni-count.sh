@@ -13,8 +13,13 @@
 #   tests/bench/sni-count.sh [strace|callgrind|both]
 #   tests/bench/sni-count.sh ab BINARY...
 #	A/B: each binary (edge-sni builds kept aside) on its own port, runs
-#	interleaved; medians of connections/s and of the proxy's CPU per
-#	connection (user+sys over the run / connections), SNI_RUNS (9) runs.
+#	interleaved; medians of connections/s, context switches and the
+#	proxy's CPU per connection (its run time over the run / connections),
+#	SNI_RUNS (9) runs, and for each build the median of its per-round
+#	ratio to the first.  SNI_SIMUL=1: in each round all builds at once,
+#	each under its own load, so that the rest of a busy machine falls
+#	on all of them in the same seconds: the paired ratios then vary by
+#	about 1 % between copies of one build (one after the other: 5-10 %).
 #
 # Environment: SNI_CONC (8) connections in flight, SNI_SECS (2) seconds,
 # SNI_Q=1 for the post-quantum hello, SNI_EXTRA: more lines for the
@@ -76,8 +81,12 @@ if [ "$WHAT" = ab ]; then
 	shift
 	BINS=("$@")
 	RUNS=${SNI_RUNS:-9}
-	HZ=$(getconf CLK_TCK)
-	ticks() { awk '{print $14 + $15}' /proc/"$1"/stat; }
+	# CPU time in ns (schedstat: not rounded to clock ticks, which are
+	# 10 ms, about 2 % of a run here)
+	cpu_ns() { awk '{print $1}' /proc/"$1"/schedstat; }
+	# context switches, voluntary and not
+	csw() { awk '/ctxt_switches/ { n += $2 } END { print n }' \
+		/proc/"$1"/status; }
 	i=0; declare -A P
 	for b in "${BINS[@]}"; do
 		i=$((i + 1))
@@ -90,16 +99,42 @@ if [ "$WHAT" = ab ]; then
 		nsx "$NS" "$LOAD" cps $Q -c 8 -d 0.5 -r 100 127.0.0.1 \
 		    $((9443 + i)) >/dev/null
 	done
+	# One build's figures for a round: after the load that printed $1
+	# (connections) and $2 (cps) ran against it.
+	record() {
+		echo "$2" >>"$T_TMP/cps.$j"
+		awk -v a="${X0[$j]}" -v b="$(csw ${P[$j]})" -v n="$1" \
+		    'BEGIN { printf "%.3f\n", (b - a) / n }' >>"$T_TMP/csw.$j"
+		awk -v a="${T0[$j]}" -v b="$(cpu_ns ${P[$j]})" -v n="$1" \
+		    'BEGIN { printf "%.1f\n", (b - a) / 1e3 / n }' \
+		    >>"$T_TMP/cpu.$j"
+	}
+	declare -A T0 X0
 	for _ in $(seq "$RUNS"); do
+		if [ "${SNI_SIMUL:-0}" = 1 ]; then
+			# All builds at once, each under its own load: what
+			# the rest of the machine does falls on all of them in
+			# the same seconds.
+			lp=()
+			for j in $(seq $i); do
+				T0[$j]=$(cpu_ns ${P[$j]}); X0[$j]=$(csw ${P[$j]})
+				nsx "$NS" "$LOAD" cps $Q -c "${SNI_CONC:-64}" \
+				    -d "$SECS" -r 100 127.0.0.1 $((9443 + j)) \
+				    >"$T_TMP/out.$j" &
+				lp+=($!)
+			done
+			wait "${lp[@]}"
+			for j in $(seq $i); do
+				set -- $(cat "$T_TMP/out.$j")
+				record "$@"
+			done
+			continue
+		fi
 		for j in $(seq $i); do
-			t0=$(ticks ${P[$j]})
+			T0[$j]=$(cpu_ns ${P[$j]}); X0[$j]=$(csw ${P[$j]})
 			set -- $(nsx "$NS" "$LOAD" cps $Q -c "${SNI_CONC:-64}" \
 			    -d "$SECS" -r 100 127.0.0.1 $((9443 + j)))
-			t1=$(ticks ${P[$j]})
-			echo "$2" >>"$T_TMP/cps.$j"
-			awk -v a="$t0" -v b="$t1" -v n="$1" -v hz="$HZ" \
-			    'BEGIN { printf "%.1f\n", (b - a) / hz * 1e6 / n }' \
-			    >>"$T_TMP/cpu.$j"
+			record "$@"
 		done
 	done
 	median() { sort -g | awk '{ v[NR] = $1 } END {
@@ -108,9 +143,17 @@ if [ "$WHAT" = ab ]; then
 	j=0
 	for b in "${BINS[@]}"; do
 		j=$((j + 1))
-		printf '%-40s cps %6s  cpu/conn %5s us  (cpu runs: %s)\n' "$b" \
-		    "$(median <"$T_TMP/cps.$j")" "$(median <"$T_TMP/cpu.$j")" \
+		printf '%-32s cps %6s  csw/conn %5s  cpu/conn %5s us  (cpu runs: %s)\n' \
+		    "$b" "$(median <"$T_TMP/cps.$j")" "$(median <"$T_TMP/csw.$j")" \
+		    "$(median <"$T_TMP/cpu.$j")" \
 		    "$(tr '\n' ' ' <"$T_TMP/cpu.$j")"
+	done
+	# Paired: each build against the first in the same round, so that
+	# the machine's load, which moves from round to round, cancels out.
+	for j in $(seq 2 $i); do
+		printf '%-32s cpu/conn vs the first: median of per-round ratios %s\n' \
+		    "${BINS[$((j - 1))]}" "$(paste "$T_TMP/cpu.$j" "$T_TMP/cpu.1" |
+		    awk '{ printf "%.3f\n", $1 / $2 }' | median)"
 	done
 	exit 0
 fi
