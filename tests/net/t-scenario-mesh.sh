@@ -6,16 +6,23 @@
 # of its own: A and B only learn where it is from its packets; C and D
 # have no link), with a VXLAN wire over WireGuard for each link, the wires
 # joined in an STP bridge per site (edge-tunnel [Wire] and [Bridge],
-# ForwardDelay 2 s).  The two loops (A-B-C, A-B-D) are blocked, every site
-# reaches every other on the bridges (C reaches D through A or B); cutting
-# D's forwarding wire reconverges through its other one; D roaming to
-# another NAT keeps it reachable.
+# ForwardDelay 2 s, MaxAge 6 s).  The two loops (A-B-C, A-B-D) are
+# blocked, every site reaches every other on the bridges (C reaches D
+# through A or B); D roaming to another NAT keeps it reachable; when the
+# path behind D's forwarding wire then dies silently (WireGuard between
+# nat2 and the far site dropped on the switch, every link up) the mesh
+# reconverges through D's other wire, and when the path comes back the
+# loop is blocked again.
 #
-# Reconvergence takes 4 s (2 x ForwardDelay) when the cut end's own
-# bridge holds the alternate port, but up to max_age (the kernel's 20 s)
-# more when a bridge further away must first let the old BPDU information
-# age out: edge-tunnel's [Bridge] has ForwardDelay but no MaxAge or
-# HelloTime key, so the test allows 30 s (a gap reported to the lead).
+# A silent cut is noticed when the BPDUs it held back age out: MaxAge
+# (less up to a hello time: the last BPDU came before the cut), then the
+# port taking over listens and learns for 2 x ForwardDelay: the test asks
+# for no less than MaxAge - HelloTime + 2 x ForwardDelay (less 1.5 s of
+# timer slack; a cut seen by carrier can take just 2 x ForwardDelay), and
+# allows MaxAge + 2 x ForwardDelay and 10 s more for bridge entries that
+# still point at the dead wire and for a busy machine: 20 s, less than the
+# 20 - HelloTime + 2 x ForwardDelay that the kernel's MaxAge of 20 s would
+# take at the least.
 #
 #        A ---- B          A, B, C: 192.0.2.1-3 on one switch
 #        | \  / |          D: behind nat1 (192.0.2.101), later nat2 (.102)
@@ -24,6 +31,11 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/scenario-lib.sh"
 sc_need edge-tunnel
+
+# STP timers, seconds: the [Bridge] keys, and the kernel's hello time
+# (edge-tunnel has no HelloTime key).
+FD=2 MAXAGE=6 HELLO=2
+BOUND=$(( MAXAGE + 2 * FD + 10 ))
 
 ns_make SW sw
 nsx "$SW" ip link add br0 type bridge
@@ -68,7 +80,8 @@ for s in A B C D; do
 		echo "PrivateKey = ${K[$s]}"
 		[ "$s" != D ] && echo "ListenPort = 51820"
 		echo "Address = 10.99.0.${N[$s]}/24"
-		printf '\n[Bridge]\nName = br0\nSTP = on\nForwardDelay = 2\nAddress = 10.200.0.%s/24\n' "${N[$s]}"
+		printf '\n[Bridge]\nName = br0\nSTP = on\nForwardDelay = %s\nMaxAge = %s\nAddress = 10.200.0.%s/24\n' \
+		    "$FD" "$MAXAGE" "${N[$s]}"
 		for j in $(peers_of "$s"); do
 			a=${N[$s]} b=${N[$j]}
 			lo=$(( a < b ? a : b )); hi=$(( a < b ? b : a ))
@@ -120,25 +133,56 @@ for s in A B C D; do
 done
 ok "full 1370-byte frames cross to D; edge-tunnel diff clean at every site"
 
-# Cut D's wire that carries traffic (forwarding at both ends).
-cut=
-for j in A B; do
-	[ "$(state D $j)" = forwarding ] && [ "$(state $j D)" = forwarding ] && cut=$j
-done
-[ -n "$cut" ] || fail "D has no forwarding wire: $(states)"
-nsx "${NS[D]}" ip link set "vx$cut" down
-nsx "${NS[$cut]}" ip link set vxD down
-t0=$(sc_ms)
-sc_wait 30 reach || fail "no reconvergence after cutting wire D-$cut: $(states)"
-ok "wire D-$cut cut: everyone reaches everyone again after $(sc_elapsed "$t0") ms ($(states))"
-
 # D roams: its way out moves from nat1 to nat2; A and B follow it.
 nsx "${NS[D]}" ip route replace default via 192.168.2.1
 nsx "${NS[D]}" ip link set up1 down
 t0=$(sc_ms)
 for s in A B; do
 	sc_wait 15 bash -c "ip netns exec ${NS[$s]} wg show ${IF[$s]} endpoints | grep -q '192.0.2.102:'" ||
-		fail "$s did not follow D to nat2: $(nsx "${NS[$s]}" wg show "${IF[$s]}" endpoints)"
+		fail "$s did not follow D to nat2: $(nsx "${NS[$s]}" wg show "${IF[$s]}" endpoints | tr '\n' ' '); D: $(nsx "${NS[D]}" wg show "${IF[D]}" transfer | tr '\n' ' ')"
 done
-sc_wait 15 reach || fail "not everyone reaches everyone after D roamed"
+sc_wait 15 reach || fail "not everyone reaches everyone after D roamed: $(states)"
 ok "D roamed behind nat2: A and B follow it at 192.0.2.102, everyone reachable after $(sc_elapsed "$t0") ms"
+
+# Cut D's wire that carries traffic (forwarding at both ends) the way a
+# path dies on the internet: WireGuard between nat2 and that site is
+# dropped on the switch, and no link loses carrier.
+cut=
+for j in A B; do
+	[ "$(state D $j)" = forwarding ] && [ "$(state $j D)" = forwarding ] && cut=$j
+done
+[ -n "$cut" ] || fail "D has no forwarding wire: $(states)"
+nsx "$SW" nft -f - <<NFT
+table bridge cut {
+	chain wan {
+		type filter hook forward priority 0; policy accept;
+		ip saddr 192.0.2.102 ip daddr 192.0.2.${N[$cut]} udp dport 51820 counter drop
+		ip saddr 192.0.2.${N[$cut]} ip daddr 192.0.2.102 udp sport 51820 counter drop
+	}
+}
+NFT
+t0=$(sc_ms)
+sc_wait "$BOUND" reach ||
+	fail "no reconvergence within $BOUND s after wire D-$cut went silent: $(states)"
+took=$(sc_elapsed "$t0")
+nsx "${NS[D]}" ip link show "vx$cut" | grep -q "UP,LOWER_UP" &&
+	nsx "${NS[$cut]}" ip link show vxD | grep -q "UP,LOWER_UP" ||
+	fail "wire D-$cut is not up at both ends: the cut was not silent"
+lo=$(( (MAXAGE - HELLO + 2 * FD) * 1000 - 1500 ))
+[ "$took" -ge "$lo" ] ||
+	fail "reconverged after $took ms, before the BPDUs could age out ($lo ms): the cut was not silent"
+drops=$(nsx "$SW" nft list table bridge cut | grep -o 'packets [0-9]*' | awk '{n += $2} END {print n}')
+[ "$drops" -gt 0 ] || fail "the blackhole dropped nothing"
+ok "wire D-$cut silent, links up: everyone reaches everyone again after $took ms (bound $BOUND s; $(states))"
+
+# The path comes back: the dead wire carries BPDUs again and the loop
+# A-B-D is blocked again within a hello time or two.  Traffic settles
+# later than STP does (bridge entries that point at a wire end gone back
+# to blocking; see t-tunnel-mesh): everyone reaches everyone within 30 s.
+nsx "$SW" nft delete table bridge cut
+t0=$(sc_ms)
+sc_wait "$BOUND" two_blocked || fail "the loops are not blocked again after wire D-$cut came back: $(states)"
+tb=$(sc_elapsed "$t0")
+sc_wait 30 reach || fail "not everyone reaches everyone 30 s after wire D-$cut came back: $(states)"
+ok "wire D-$cut back: loops blocked again after $tb ms, everyone reachable after $(sc_elapsed "$t0") ms ($(states))"
+
