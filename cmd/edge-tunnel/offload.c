@@ -98,13 +98,9 @@ out:
 	return rc;
 }
 
-/*
- * Whether transmit checksum offload is on: ETHTOOL_GTXCSUM answers for
- * the features above that a VXLAN link has (IPv4, IPv6 and generic
- * checksums) in one value, with no bit names to look up.
- */
-int
-tunnel_offload_csum_get(const char *ifname)
+/* One ETHTOOL_GTXCSUM or ETHTOOL_STXCSUM request; 0 or -errno. */
+static int
+txcsum_ioctl(const char *ifname, uint32_t cmd, uint32_t *data)
 {
 	struct ethtool_value ev;
 	struct ifreq ifr;
@@ -115,11 +111,29 @@ tunnel_offload_csum_get(const char *ifname)
 	memset(&ifr, 0, sizeof(ifr));
 	memset(&ev, 0, sizeof(ev));
 	strlcpy(ifr.ifr_name, ifname, sizeof(ifr.ifr_name));
-	ev.cmd = ETHTOOL_GTXCSUM;
+	ev.cmd = cmd;
+	ev.data = *data;
 	ifr.ifr_data = (void *)&ev;
-	rc = ioctl(fd, SIOCETHTOOL, &ifr) < 0 ? -errno : ev.data != 0;
+	rc = ioctl(fd, SIOCETHTOOL, &ifr) < 0 ? -errno : 0;
+	*data = ev.data;
 	close(fd);
 	return rc;
+}
+
+/*
+ * Whether transmit checksum offload is on: ETHTOOL_GTXCSUM answers for
+ * the features above that a VXLAN link has (IPv4, IPv6 and generic
+ * checksums) in one value, with no bit names to look up.
+ */
+int
+tunnel_offload_csum_get(const char *ifname)
+{
+	uint32_t on = 0;
+	int rc;
+
+	if ((rc = txcsum_ioctl(ifname, ETHTOOL_GTXCSUM, &on)) < 0)
+		return rc;
+	return on != 0;
 }
 
 /*
@@ -130,19 +144,7 @@ tunnel_offload_csum_get(const char *ifname)
 int
 tunnel_offload_csum_on(const char *ifname)
 {
-	struct ethtool_value ev;
-	struct ifreq ifr;
-	int fd, rc;
+	uint32_t on = 1;
 
-	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	memset(&ev, 0, sizeof(ev));
-	strlcpy(ifr.ifr_name, ifname, sizeof(ifr.ifr_name));
-	ev.cmd = ETHTOOL_STXCSUM;
-	ev.data = 1;
-	ifr.ifr_data = (void *)&ev;
-	rc = ioctl(fd, SIOCETHTOOL, &ifr) < 0 ? -errno : 0;
-	close(fd);
-	return rc;
+	return txcsum_ioctl(ifname, ETHTOOL_STXCSUM, &on);
 }
