@@ -464,8 +464,8 @@ prefix_sort(struct prefix *v, size_t n)
 	struct prefix	*tmp;
 	size_t		 i, n4 = 0, j4, j6;
 
-	if (n < 2)
-		return;		/* v may be NULL when n is 0 */
+	if (n == 0)
+		return;		/* v may be NULL */
 
 	/* Only the key bytes count: zero the rest. */
 	for (i = 0; i < n; i++) {
@@ -517,8 +517,6 @@ prefix_aggregate(struct prefix *v, size_t n)
 {
 	size_t	i, w = 0;
 
-	if (n == 0)
-		return 0;	/* v may be NULL */
 	for (i = 0; i < n; i++)
 		prefix_mask(&v[i]);
 	prefix_sort(v, n);
