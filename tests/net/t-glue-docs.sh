@@ -55,6 +55,7 @@ man/edge-routes.8 5 t-routes-fetch
 man/edge-routes.8 6 t-routes-bird
 man/edge-routes.8 7 t-routes-bird
 man/edge-routes.8 8 t-routes-fetch
+man/edge-routes.8 9 t-routes-bird
 man/edgekit.7 1 t-failover-examples
 man/edgekit.7 2 t-glue-cron
 man/edgekit.7 3 t-glue-docs

@@ -99,9 +99,19 @@ ok "changed list reached B: $(bgp_routes) routes"
 
 # edge-routes-cron with -e bird: the check (sync -n) leaves the file
 # alone, the sync writes it and -r runs birdc configure; the routes arrive.
+# edge-routes(8) example 9, the cron line: its -r command and sync
+# options as the page writes them, with this lab's birdc socket, file
+# and list.
 { gen 20 180; gen 2000 40; } > "$T_TMP/list3"
-CR=("$TOP/scripts/edge-routes-cron" -d "$T_TMP/state" -r "birdc -s $T_TMP/a.ctl configure")
-EDGE_ROUTES=$ER "${CR[@]}" edge4 "cat $T_TMP/list3" -e bird -4 -g 192.0.2.9 -o "$F" > "$T_TMP/out" ||
+mapfile -t job < <(doc_block man/edge-routes.8 9 |
+	python3 -c 'import shlex, sys; print("\n".join(shlex.split(sys.stdin.read())))')
+[ "${job[5]}" = edge-routes-cron ] && [ "${job[6]}" = -r ] &&
+	[ "${job[7]}" = "birdc configure" ] && [ "${job[11]}" = bird ] ||
+	fail "edge-routes.8 example 9 is not an edge-routes-cron -r job for BIRD: ${job[*]}"
+opts=("${job[@]:10}")
+opts=("${opts[@]/#\/etc\/bird\/edge-routes.conf/$F}")
+CR=("$TOP/scripts/edge-routes-cron" -d "$T_TMP/state" -r "birdc -s $T_TMP/a.ctl ${job[7]#birdc }")
+EDGE_ROUTES=$ER "${CR[@]}" edge4 "cat $T_TMP/list3" "${opts[@]}" > "$T_TMP/out" ||
 	fail "edge-routes-cron -e bird -r: $(cat "$T_TMP/out")"
 grep -q 'Reconfigur' "$T_TMP/out" || fail "birdc configure not run: $(cat "$T_TMP/out")"
 wait_for 30 sh -c "[ \$(ip -n '$B' route show table 100 proto bird | wc -l) -eq 220 ]" ||
