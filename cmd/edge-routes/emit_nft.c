@@ -439,16 +439,18 @@ compare(const struct range *nw, size_t nn, const struct range *old,
 			continue;
 		}
 		(*ndiff)++;
-		if (c <= 0) {
-			range_fmt(&nw[i++], family, buf, sizeof(buf));
-			if (print)
-				printf("+ %s %s\n", set, buf);
+		if (c <= 0 && print) {
+			range_fmt(&nw[i], family, buf, sizeof(buf));
+			printf("+ %s %s\n", set, buf);
 		}
-		if (c >= 0) {
-			range_fmt(&old[j++], family, buf, sizeof(buf));
-			if (print)
-				printf("- %s %s\n", set, buf);
+		if (c >= 0 && print) {
+			range_fmt(&old[j], family, buf, sizeof(buf));
+			printf("- %s %s\n", set, buf);
 		}
+		if (c <= 0)
+			i++;
+		if (c >= 0)
+			j++;
 	}
 	return ndel;
 }

@@ -138,57 +138,93 @@ routes_kernel_resolve(struct nl *nl, struct routes_set *s, char *err,
 	return 0;
 }
 
-struct gw_ctx {
-	const union edge_addr	*gw;
-	int			 family;
-	uint32_t		 ifindex;	/* the one found */
-	unsigned int		 n;		/* interfaces that match */
+/* The addresses of one family, as the kernel lists them (host scope
+ * left out): dumped once, however many gateways are looked up in them. */
+struct addr_list {
+	struct nl_addr	*a;
+	size_t		 n, cap;
+	bool		 done;
 };
 
 static int
-gw_cb(const struct nl_addr *a, void *arg)
+addr_list_cb(const struct nl_addr *a, void *arg)
 {
-	struct gw_ctx *c = arg;
-	struct prefix p;
+	struct addr_list *l = arg;
+	struct nl_addr *na;
+	size_t cap;
 
-	if (a->family != c->family || a->scope == RT_SCOPE_HOST)
+	if (a->scope == RT_SCOPE_HOST)
 		return 0;
-	memset(&p, 0, sizeof(p));
-	p.family = a->family;
-	p.len = a->prefixlen;
-	p.addr = a->addr;
-	if (!prefix_contains_addr(&p, c->family, c->gw))
-		return 0;
-	if (c->n == 0 || c->ifindex != a->ifindex)
-		c->n++;
-	c->ifindex = a->ifindex;
+	if (l->n == l->cap) {
+		cap = l->cap ? l->cap * 2 : 64;
+		if ((na = reallocarray(l->a, cap, sizeof(*na))) == NULL)
+			return -ENOMEM;
+		l->a = na;
+		l->cap = cap;
+	}
+	l->a[l->n++] = *a;
 	return 0;
+}
+
+/* The one interface whose connected subnet holds gw, or 0. */
+static uint32_t
+gw_ifindex(const struct addr_list *l, int family, const union edge_addr *gw)
+{
+	struct prefix p;
+	uint32_t ifindex = 0;
+	unsigned int n = 0;	/* interfaces that match */
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		if (l->a[i].family != family)
+			continue;
+		memset(&p, 0, sizeof(p));
+		p.family = l->a[i].family;
+		p.len = l->a[i].prefixlen;
+		p.addr = l->a[i].addr;
+		if (!prefix_contains_addr(&p, family, gw))
+			continue;
+		if (n == 0 || ifindex != l->a[i].ifindex)
+			n++;
+		ifindex = l->a[i].ifindex;
+	}
+	return n == 1 ? ifindex : 0;
 }
 
 int
 routes_kernel_gateways(struct nl *nl, struct routes_set *s)
 {
-	struct gw_ctx c;
+	struct addr_list al[2];
+	struct addr_list *l;
 	char name[IFNAMSIZ];
+	uint32_t ifindex;
 	size_t i;
 	bool changed = false;
-	int rc;
+	int rc = 0, fam;
 
+	memset(al, 0, sizeof(al));
 	for (i = 0; i < s->nattr; i++) {
 		if (s->attr[i].gw_family == 0 || s->attr[i].dev[0] != '\0' ||
 		    s->grp[i].n == 0)
 			continue;
-		memset(&c, 0, sizeof(c));
-		c.gw = &s->attr[i].gw;
-		c.family = s->attr[i].gw_family;
-		if ((rc = nl_addr_dump(nl, c.family, 0, gw_cb, &c)) < 0)
-			return rc;
-		if (c.n != 1 || if_indextoname(c.ifindex, name) == NULL)
+		fam = s->attr[i].gw_family;
+		l = &al[fam == AF_INET6];
+		if (!l->done) {
+			if ((rc = nl_addr_dump(nl, fam, 0, addr_list_cb, l)) < 0)
+				goto out;
+			l->done = true;
+		}
+		if ((ifindex = gw_ifindex(l, fam, &s->attr[i].gw)) == 0 ||
+		    if_indextoname(ifindex, name) == NULL)
 			continue;
 		strlcpy(s->attr[i].dev, name, sizeof(s->attr[i].dev));
 		changed = true;
 	}
-	return changed ? routes_set_merge_groups(s) : 0;
+	rc = changed ? routes_set_merge_groups(s) : 0;
+out:
+	free(al[0].a);
+	free(al[1].a);
+	return rc;
 }
 
 static void
