@@ -133,8 +133,12 @@ for s in A B C D; do
 done
 ok "full 1370-byte frames cross to D; edge-tunnel diff clean at every site"
 
-# D roams: its way out moves from nat1 to nat2; A and B follow it.
+# D roams: it leaves nat1's network (its address there is gone, as when a
+# laptop changes networks) and goes out through nat2; A and B follow it.
+# With the old address still there, wireguard-go's remembered source
+# (192.168.1.2) stays valid and D could go on sending from it by nat2.
 nsx "${NS[D]}" ip route replace default via 192.168.2.1
+nsx "${NS[D]}" ip addr del 192.168.1.2/24 dev up1
 nsx "${NS[D]}" ip link set up1 down
 t0=$(sc_ms)
 for s in A B; do
