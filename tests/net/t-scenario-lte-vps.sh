@@ -98,9 +98,6 @@ nsx "$HOME_" nft -f - <<EOF
 table ip sccount {
 	chain post {
 		type filter hook postrouting priority 0;
-		oifname "c1" udp dport 51820 counter
-		oifname "c2" udp dport 51820 counter
-		oifname "c3" udp dport 51820 counter
 		oifname "$IT1" udp dport 9 counter
 		oifname "$IT2" udp dport 9 counter
 		oifname "$IT3" udp dport 9 counter
@@ -113,13 +110,8 @@ table ip sccount {
 EOF
 tuncnt() { local it=IT$1; sc_count "$HOME_" "ip sccount" post "oifname \"${!it}\" udp dport 9"; }
 pingcnt() { local it=IT$1; sc_count "$HOME_" "ip sccount" post "oifname \"${!it}\" ip daddr 203.0.113.10 icmp"; }
-sleep 2.2
-for k in 1 2 3; do
-	n=$(sc_count "$HOME_" "ip sccount" post "oifname \"c$k\" udp dport 51820")
-	[ "$n" -gt 0 ] || fail "no WireGuard packet left by carrier $k"
-done
-# Each tunnel's keepalives leave by its own carrier only: peer K's
-# endpoint as the VPS sees it is carrier K's address.
+# Each tunnel leaves by its own carrier: peer K's endpoint as the VPS
+# sees it is carrier K's address.
 for k in 1 2 3; do
 	kh=KH$k
 	ep=$(nsx "$VPS" wg show "$IV" endpoints | awk -v p="$(echo "${!kh}" | wg pubkey)" '$1 == p { print $2 }')
