@@ -1153,6 +1153,36 @@ tunnel_run(struct tunnel_conf *tc, enum tunnel_verb verb,
 	tc->auto_fwmark = w.auto_table != 0 ? w.fwmark : 0;
 	if (hooks && !exists)
 		add_hooks(&pl, tc, HOOK_PREUP);
+	/*
+	 * Rules and NAT before the peers: the first handshake can leave as
+	 * soon as a peer is set (wireguard-go sends it even while the link
+	 * is down), and by the main table when the FwMark's rule is not
+	 * there yet; the peer then answers to that uplink's address, which
+	 * WireGuard keeps as its source, so the tunnel stays on the wrong
+	 * uplink.  A flow that enters the tunnel before its masquerade is
+	 * tracked without it.  Routes into the tunnel come after the link
+	 * is up: they need it.
+	 */
+	plan_rules(&pl, &lv, &w, false);
+	{
+		bool present = false;
+
+		rc = tunnel_nat_check(tc, &present);
+		if (rc < 0) {
+			log_warnx("nftables: %s", strerror(-rc));
+			goto fail;
+		}
+		if (rc == 0 && has_nat(tc)) {
+			char d[1024];
+
+			tunnel_nat_describe(tc, d, sizeof(d));
+			tunnel_plan_add(&pl, A_NAT_APPLY, NULL, "%c nftables table inet "
+			    "%s%s:%s", present ? '~' : '+', TUNNEL_NFT_PREFIX,
+			    tc->name, d);
+		} else if (rc == 0 && present)
+			tunnel_plan_add(&pl, A_NAT_DEL, NULL, "- nftables table inet "
+			    "%s%s", TUNNEL_NFT_PREFIX, tc->name);
+	}
 	if (!exists)
 		tunnel_plan_add(&pl, A_WG_CREATE, tc->name, "+ link %s type wireguard",
 		    tc->name);
@@ -1205,26 +1235,6 @@ tunnel_run(struct tunnel_conf *tc, enum tunnel_verb verb,
 		plan_rp_filter(&pl, tc, exists);
 	tunnel_plan_links(&pl, &nl, tc, &lv, w.mtu, false);
 	plan_routes(&pl, tc, &lv, &w, false);
-	plan_rules(&pl, &lv, &w, false);
-	{
-		bool present = false;
-
-		rc = tunnel_nat_check(tc, &present);
-		if (rc < 0) {
-			log_warnx("nftables: %s", strerror(-rc));
-			goto fail;
-		}
-		if (rc == 0 && has_nat(tc)) {
-			char d[1024];
-
-			tunnel_nat_describe(tc, d, sizeof(d));
-			tunnel_plan_add(&pl, A_NAT_APPLY, NULL, "%c nftables table inet "
-			    "%s%s:%s", present ? '~' : '+', TUNNEL_NFT_PREFIX,
-			    tc->name, d);
-		} else if (rc == 0 && present)
-			tunnel_plan_add(&pl, A_NAT_DEL, NULL, "- nftables table inet "
-			    "%s%s", TUNNEL_NFT_PREFIX, tc->name);
-	}
 	if (hooks && !exists)
 		add_hooks(&pl, tc, HOOK_POSTUP);
 	if (verb == VERB_DIFF || o->dry_run)

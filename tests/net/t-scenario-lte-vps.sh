@@ -62,6 +62,23 @@ CONF
 )
 sc_tunnel "$VPS" "$CV"
 
+# Every packet of tunnel K (its mark) that leaves by another carrier is
+# counted from before the tunnels come up: the first handshake included,
+# which left by the main table's carrier 1 when edge-tunnel added the
+# FwMark's rule after the link came up (the VPS then answered to carrier
+# 1's address and WireGuard kept sending from it, through carrier K).
+nsx "$HOME_" nft -f - <<EOF
+table ip scpin {
+	chain post {
+		type filter hook postrouting priority 0;
+		meta mark 0x11 oifname != "c1" counter
+		meta mark 0x12 oifname != "c2" counter
+		meta mark 0x13 oifname != "c3" counter
+	}
+}
+EOF
+astray() { sc_count "$HOME_" "ip scpin" post "meta mark 0x0000001$1 oifname"; }
+
 # Home tunnel K: its packets carry mark 0x1K, which finds table 1K and its
 # carrier's default route (what the carrier's DHCP gives, put in a table
 # of its own); the LAN masqueraded onto the tunnel's address.
@@ -117,7 +134,10 @@ for k in 1 2 3; do
 	ep=$(nsx "$VPS" wg show "$IV" endpoints | awk -v p="$(echo "${!kh}" | wg pubkey)" '$1 == p { print $2 }')
 	[ "${ep%:*}" = "10.8.$k.2" ] || fail "tunnel $k reaches the VPS from $ep, not carrier $k"
 done
-ok "each tunnel pinned to its carrier by its mark: the VPS sees 10.8.1.2, 10.8.2.2, 10.8.3.2"
+for k in 1 2 3; do
+	[ "$(astray $k)" = 0 ] || fail "tunnel $k: $(astray $k) packets left by another carrier"
+done
+ok "each tunnel pinned to its carrier by its mark from its first packet: the VPS sees 10.8.1.2, 10.8.2.2, 10.8.3.2"
 
 # The failover pipeline: the VPS's tunnel address probed through each
 # tunnel, one gateway per tunnel, weights 1:2:3.
