@@ -280,6 +280,13 @@ ticks() {
 	done
 	echo $t
 }
+# csw PID...: context switches (voluntary and not) of the processes
+csw() {
+	local p
+	for p in $(tree "$@"); do
+		cat /proc/"$p"/status 2>/dev/null
+	done | awk '/ctxt_switches/ { n += $2 } END { print n + 0 }'
+}
 rss_kb() {
 	local t=0 p
 	for p in $(tree "$@"); do
@@ -331,12 +338,14 @@ for _ in $(seq "$RUNS"); do
 		for p in $PROXIES; do
 			t0=$(ticks ${PID[$p]}); b0=$(busy); s0=$(ticks $BACKENDS)
 			w0=$(date +%s.%N)
-			u0=$(ticks -u ${PID[$p]}); g0=$(segs)
+			u0=$(ticks -u ${PID[$p]}); g0=$(segs); x0=$(csw ${PID[$p]})
 			set -- $(nsx "$NS" "$LOAD" cps $flag -c "$CONC" \
 			    -d "$SECS" -r 100 127.0.0.1 "$(port $p 1)")
 			t1=$(ticks ${PID[$p]}); b1=$(busy); s1=$(ticks $BACKENDS)
 			w1=$(date +%s.%N)
-			u1=$(ticks -u ${PID[$p]}); g1=$(segs)
+			u1=$(ticks -u ${PID[$p]}); g1=$(segs); x1=$(csw ${PID[$p]})
+			echo "$x0 $x1 $1" | awk '{printf "%.2f\n", ($2 - $1) / $3}' \
+			    >>"$T_TMP/csw.$q.$p"
 			echo "$g0 $g1 $1" | awk '{printf "%.1f\n", ($2 - $1) / $3}' \
 			    >>"$T_TMP/seg.$q.$p"
 			[ $# -eq 6 ] || fail "$p: sniload cps failed"
@@ -522,19 +531,19 @@ echo "medians of $RUNS runs; $CONC connections in flight for $SECS s; $(nproc) c
 	"ip_nonlocal_bind=$(nsx "$NS" sysctl -n net.ipv6.ip_nonlocal_bind)"
 echo "load average before $LOAD0, after $LOAD1; other processes used a median" \
 	"$(M other)% of the machine during the runs"
-F='%-9s %6s %6s %5s %5s %6s %6s %6s %6s %5s %6s %6s %6s %6s %6s %5s %4s\n'
-printf "$F" "" cps cpu/c usr/c seg/c cps-pq cpu/pq p50 p99 err% down up \
+F='%-9s %6s %6s %5s %5s %5s %6s %6s %6s %6s %5s %6s %6s %6s %6s %6s %5s %4s\n'
+printf "$F" "" cps cpu/c usr/c seg/c csw/c cps-pq cpu/pq p50 p99 err% down up \
 	cpu/GB add50 add99 idle fds
-printf "$F" "" conn/s us us "" conn/s us us us "" Mbit/s Mbit/s ms us us \
+printf "$F" "" conn/s us us "" "" conn/s us us us "" Mbit/s Mbit/s ms us us \
 	KiB ""
 for p in direct $PROXIES; do
 	if [ $p = direct ]; then
-		printf "$F" $p - - - - - - - - - "$(M down.$p)" "$(M up.$p)" - \
+		printf "$F" $p - - - - - - - - - - "$(M down.$p)" "$(M up.$p)" - \
 		    "($(M a50.$p))" "($(M a99.$p))" - -
 		continue
 	fi
 	printf "$F" $p "$(M cps.c.$p)" "$(M cpu.c.$p)" "$(M usr.c.$p)" \
-	    "$(M seg.c.$p)" \
+	    "$(M seg.c.$p)" "$(M csw.c.$p)" \
 	    "$(M cps.q.$p)" "$(M cpu.q.$p)" "$(M l50.c.$p)" "$(M l99.c.$p)" \
 	    "$(M err.c.$p | awk '{printf "%.2f", $1}')" \
 	    "$(M down.$p)" "$(M up.$p)" "$(M gb.$p)" \
@@ -546,7 +555,8 @@ done
 cat <<EOT
 cps/cpu: ~570-byte hello; -pq: 1.8 KB post-quantum hello; cpu/c: the proxy's
 user+sys per connection (usr/c: user part); seg/c: TCP segments sent per
-connection by client, proxy and backend together; p50/p99: first reply byte under
+connection by client, proxy and backend together; csw/c: the proxy's context
+switches per connection; p50/p99: first reply byte under
 saturation; add50/add99: time added to the first byte vs direct, one
 connection at a time (direct's own in brackets); down/up: one connection,
 cpu/GB: the proxy's CPU per GB relayed down;
