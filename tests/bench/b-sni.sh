@@ -34,6 +34,8 @@
 # SNI_LINK (1gbit; 0: no router-hop measurement) SNI_HOPBULK (250000000)
 # SNI_STRACE=1 adds syscalls per connection (strace -c -f, 2 s each);
 # SNI_NONLOCAL=1 sets net.ipv6.ip_nonlocal_bind in the namespace.
+# SNI_CC: the TCP congestion control in the namespaces (default: what a new
+# namespace gets, the host's).
 source "$(dirname "$0")/../net/lib.sh"
 
 RUNS=${SNI_RUNS:-7}
@@ -81,6 +83,13 @@ ip -n "$NS" -6 addr add $BACK/128 dev lo
 ip -n "$NS" -6 route add local 64:ff9b:1::/96 dev lo
 # SNI_NONLOCAL=1: net.ipv6.ip_nonlocal_bind in the namespace, so that
 # edge-sni needs no IPV6_FREEBIND per connection.
+# cc NS: SNI_CC in namespace NS, when given.
+cc() {
+	[ -z "${SNI_CC:-}" ] && return 0
+	nsx "$1" sysctl -qw net.ipv4.tcp_congestion_control="$SNI_CC" ||
+		fail "SNI_CC=$SNI_CC: not allowed in a namespace (net.ipv4.tcp_allowed_congestion_control: $(sysctl -n net.ipv4.tcp_allowed_congestion_control))"
+}
+cc "$NS"
 [ "${SNI_NONLOCAL:-0}" = 1 ] &&
 	nsx "$NS" sysctl -qw net.ipv6.ip_nonlocal_bind=1
 
@@ -467,6 +476,7 @@ done
 hop() {
 	local nc nr nh r mode
 	ns_make nc hc; ns_make nr hr; ns_make nh hh
+	cc "$nc"; cc "$nr"; cc "$nh"
 	veth "$nc" eth0 "$nr" eth0
 	veth "$nr" eth1 "$nh" eth0
 	ip -n "$nc" addr add 198.51.100.2/24 dev eth0
@@ -528,7 +538,8 @@ LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 # The table.
 echo
 echo "medians of $RUNS runs; $CONC connections in flight for $SECS s; $(nproc) cores;" \
-	"ip_nonlocal_bind=$(nsx "$NS" sysctl -n net.ipv6.ip_nonlocal_bind)"
+	"ip_nonlocal_bind=$(nsx "$NS" sysctl -n net.ipv6.ip_nonlocal_bind);" \
+	"congestion control $(nsx "$NS" sysctl -n net.ipv4.tcp_congestion_control)"
 echo "load average before $LOAD0, after $LOAD1; other processes used a median" \
 	"$(M other)% of the machine during the runs"
 F='%-9s %6s %6s %5s %5s %5s %6s %6s %6s %6s %5s %6s %6s %6s %6s %6s %5s %4s\n'

@@ -102,6 +102,15 @@ AllowedIPs = 0.0.0.0/0
 PersistentKeepalive = 1
 CONF
 )
+	# The plan: the FwMark's rule and the masquerade before the device
+	# and its peer (wireguard-go sends the first handshake as soon as
+	# the peer is set, link up or not), the routes into it after.
+	nsx "$HOME_" "$BIN/edge-tunnel" -n up "$c" > "$T_TMP/plan$k" || fail "edge-tunnel -n up $k"
+	order=$(awk '/^\+ rule -4 .*fwmark/ { print "rule" } /^\+ nftables/ { print "nat" }
+	    /^\+ link .* type wireguard/ { print "link" } /^~ wireguard .* peers/ { print "peer" }
+	    /^~ link .* up$/ { print "up" } /^\+ route / { print "route" }' "$T_TMP/plan$k" | tr '\n' ' ')
+	[ "$order" = "rule nat link peer up route " ] ||
+		fail "tunnel $k: plan order '$order': $(cat "$T_TMP/plan$k")"
 	sc_tunnel "$HOME_" "$c"
 done
 for k in 1 2 3; do
@@ -109,7 +118,7 @@ for k in 1 2 3; do
 	sc_wait 10 nsx "$HOME_" ping -c 1 -W 1 -I "${!it}" 10.99.0.1 ||
 		{ nsx "$HOME_" wg show; nsx "$VPS" wg show; fail "tunnel $k does not answer"; }
 done
-ok "three tunnels to the VPS, one per carrier: each pings 10.99.0.1"
+ok "three tunnels to the VPS, one per carrier (rules and masquerade planned before the peer): each pings 10.99.0.1"
 
 nsx "$HOME_" nft -f - <<EOF
 table ip sccount {
