@@ -17,6 +17,8 @@
 #   cps       connections/s at saturation (SNI_CONC in flight, SNI_SECS s)
 #   cpu       the proxy's own CPU per connection: utime+stime of its
 #             processes (/proc/PID/stat) over the run / connections served
+#   simul     CPU per connection again with every proxy at once, each
+#             under its own load (paired: the machine's drift cancels)
 #   lat       first reply byte p50/p99, one connection at a time, and the
 #             time the proxy adds to it (minus the direct connection's)
 #   bulk      one connection, SNI_BULK bytes down and up, vs direct, with
@@ -380,6 +382,38 @@ for _ in $(seq "$RUNS"); do
 	done
 done
 
+# CPU per connection again, every proxy at once, each under its own load
+# (SNI_CONC in flight): the rest of the machine falls on all of them in the
+# same seconds, and none idles between events (one at a time, a proxy
+# faster than its load sleeps and wakes more often per connection).  CPU
+# from schedstat (ns), not clock ticks.  Paired ratios per round.
+nsx_cpu() { # PID...: run time of the processes, ns
+	local t=0 p
+	for p in $(tree "$@"); do
+		t=$((t + $(awk '{print $1}' /proc/"$p"/schedstat 2>/dev/null ||
+		    echo 0)))
+	done
+	echo $t
+}
+for _ in $(seq "$RUNS"); do
+	declare -A C0=()
+	lp=()
+	for p in $PROXIES; do
+		C0[$p]=$(nsx_cpu ${PID[$p]})
+		nsx "$NS" "$LOAD" cps -c "$CONC" -d "$SECS" -r 100 127.0.0.1 \
+		    "$(port $p 1)" >"$T_TMP/simul.out.$p" &
+		lp+=($!)
+	done
+	wait "${lp[@]}" || fail "sniload cps (all at once) failed"
+	for p in $PROXIES; do
+		set -- $(cat "$T_TMP/simul.out.$p")
+		[ $# -eq 6 ] || fail "$p: sniload cps (all at once) failed"
+		awk -v a="${C0[$p]}" -v b="$(nsx_cpu ${PID[$p]})" -v n="$1" \
+		    'BEGIN { printf "%.1f\n", (b - a) / 1e3 / n }' \
+		    >>"$T_TMP/simul.$p"
+	done
+done
+
 # First byte, one connection at a time, and bulk; direct first.
 lat() { # name addr port
 	local r name=$1 addr=$2 port=$3
@@ -692,6 +726,9 @@ rounds() { # file-prefix max|min
 printf 'per-round ratio medians: cps %.2f (pq %.2f), CPU per connection %.2f (pq %.2f)\n' \
     "$(rounds cps.c max)" "$(rounds cps.q max)" "$(rounds cpu.c min)" \
     "$(rounds cpu.q min)"
+printf 'CPU per connection, all proxies at once (us, medians):'
+for p in $PROXIES; do printf ' %s %s' "$p" "$(M simul.$p)"; done
+printf '; edge-sni / best peer, per-round median %.2f\n' "$(rounds simul min)"
 err=$(M err.c.edge-sni)
 awk -v e="$err" 'BEGIN { exit !(e > 1) }' &&
 	fail "edge-sni: $err% of connections failed"
