@@ -83,8 +83,6 @@ PEERS=$(echo $PROXIES | tr ' ' '\n' | grep -v '^edge-' | tr '\n' ' ')
 ns_make NS sni
 ip -n "$NS" -6 addr add $BACK/128 dev lo
 ip -n "$NS" -6 route add local 64:ff9b:1::/96 dev lo
-# SNI_NONLOCAL=1: net.ipv6.ip_nonlocal_bind in the namespace, so that
-# edge-sni needs no IPV6_FREEBIND per connection.
 # cc NS: SNI_CC in namespace NS, when given.
 cc() {
 	[ -z "${SNI_CC:-}" ] && return 0
@@ -92,6 +90,8 @@ cc() {
 		fail "SNI_CC=$SNI_CC: not allowed in a namespace (net.ipv4.tcp_allowed_congestion_control: $(sysctl -n net.ipv4.tcp_allowed_congestion_control))"
 }
 cc "$NS"
+# SNI_NONLOCAL=1: net.ipv6.ip_nonlocal_bind in the namespace, so that
+# edge-sni needs no IPV6_FREEBIND per connection.
 [ "${SNI_NONLOCAL:-0}" = 1 ] &&
 	nsx "$NS" sysctl -qw net.ipv6.ip_nonlocal_bind=1
 
@@ -291,6 +291,16 @@ ticks() {
 	done
 	echo $t
 }
+# run_ns PID...: run time of the processes in ns (schedstat: not rounded to
+# clock ticks)
+run_ns() {
+	local t=0 p
+	for p in $(tree "$@"); do
+		t=$((t + $(awk '{print $1}' /proc/"$p"/schedstat 2>/dev/null ||
+		    echo 0)))
+	done
+	echo $t
+}
 # csw PID...: context switches (voluntary and not) of the processes
 csw() {
 	local p
@@ -385,21 +395,13 @@ done
 # CPU per connection again, every proxy at once, each under its own load
 # (SNI_CONC in flight): the rest of the machine falls on all of them in the
 # same seconds, and none idles between events (one at a time, a proxy
-# faster than its load sleeps and wakes more often per connection).  CPU
-# from schedstat (ns), not clock ticks.  Paired ratios per round.
-nsx_cpu() { # PID...: run time of the processes, ns
-	local t=0 p
-	for p in $(tree "$@"); do
-		t=$((t + $(awk '{print $1}' /proc/"$p"/schedstat 2>/dev/null ||
-		    echo 0)))
-	done
-	echo $t
-}
+# faster than its load sleeps and wakes more often per connection).  Paired
+# ratios per round.
 for _ in $(seq "$RUNS"); do
 	declare -A C0=()
 	lp=()
 	for p in $PROXIES; do
-		C0[$p]=$(nsx_cpu ${PID[$p]})
+		C0[$p]=$(run_ns ${PID[$p]})
 		nsx "$NS" "$LOAD" cps -c "$CONC" -d "$SECS" -r 100 127.0.0.1 \
 		    "$(port $p 1)" >"$T_TMP/simul.out.$p" &
 		lp+=($!)
@@ -408,7 +410,7 @@ for _ in $(seq "$RUNS"); do
 	for p in $PROXIES; do
 		set -- $(cat "$T_TMP/simul.out.$p")
 		[ $# -eq 6 ] || fail "$p: sniload cps (all at once) failed"
-		awk -v a="${C0[$p]}" -v b="$(nsx_cpu ${PID[$p]})" -v n="$1" \
+		awk -v a="${C0[$p]}" -v b="$(run_ns ${PID[$p]})" -v n="$1" \
 		    'BEGIN { printf "%.1f\n", (b - a) / 1e3 / n }' \
 		    >>"$T_TMP/simul.$p"
 	done
